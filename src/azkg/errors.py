@@ -1,0 +1,51 @@
+"""The errors azkg raises, one tree; each class carries an exit code and a stable code.
+
+AzkgError                 base of everything azkg raises on purpose
+├── CurationError         curated data or sources are wrong; lists every problem with file, line, field
+├── OntologyError         the ontology files are broken or fail their own checks
+└── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in an input file, said so that the user knows what to change."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" [{self.field}]" if self.field else ""
+        return f"{where}{field}: {self.message}"
+
+
+class AzkgError(Exception):
+    code = "azkg_error"
+    exit_code = 1
+
+
+class CurationError(AzkgError):
+    """Raised with every problem found, not just the first, so one edit round fixes them all."""
+
+    code = "curation_error"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        count = len(self.problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the curated data:\n{lines}")
+
+
+class OntologyError(AzkgError):
+    code = "ontology_error"
+
+
+class StaleDataError(AzkgError):
+    code = "stale_data"

@@ -1,0 +1,64 @@
+"""Reading typed fields out of a located YAML record, each failure a Problem with file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from azkg.errors import Problem
+from azkg.located_yaml import Record
+
+T = TypeVar("T")
+
+
+class FieldReader:
+    """Collects problems while reading one record, so every problem of a record is reported at once."""
+
+    def __init__(self, record: Record, known: set[str], problems: list[Problem]):
+        self.record = record
+        self.problems = problems
+        for key in record.values:
+            if key not in known:
+                self.fail(key, f"unknown field; the fields are {', '.join(sorted(known))}")
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(self.record.problem(key, message))
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.record.values.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "must be a non-empty text")
+            return None
+        return value
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.record.values.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(key, "must be a list of non-empty texts, such as [Sumgayit, SCIP]")
+            return ()
+        return tuple(value)
+
+    def parsed(self, key: str, parse: Callable[[str], T], required: bool = False) -> T | None:
+        text = self.text(key, required)
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except ValueError as err:
+            self.fail(key, str(err))
+            return None
+
+    def choice(self, key: str, options: dict[str, T], what: str, required: bool = False) -> T | None:
+        text = self.text(key, required)
+        if text is None:
+            return None
+        if text not in options:
+            self.fail(key, f"unknown {what} '{text}'; use one of: {', '.join(sorted(options))}")
+            return None
+        return options[text]

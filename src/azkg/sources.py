@@ -1,0 +1,142 @@
+"""Source documents: the verbatim texts in data/sources/ and what is known about each."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from azkg import located_yaml
+from azkg.dates import DateFormatError, parse_date, parse_timestamp
+from azkg.errors import CurationError, Problem
+from azkg.iris import is_slug
+from azkg.located_yaml import Record
+
+FIELDS = {"id", "label", "title", "publisher", "issued", "issued_not_before", "date_basis", "language", "received_as"}
+REQUIRED = {"id", "label", "language"}
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    id: str
+    text: str
+    sha256: str
+    label: str
+    title: str | None
+    publisher: str | None
+    issued: Literal | None
+    issued_not_before: Literal | None
+    date_basis: str | None
+    language: str
+    received_as: str | None
+    metadata_file: str
+    metadata_line: int
+
+    @property
+    def as_of(self) -> Literal | None:
+        """The date facts 'currently' and 'to date' refer to: the issue date, when known."""
+        if self.issued is None:
+            return None
+        return Literal(str(self.issued)[:10], datatype=XSD.date)
+
+
+def load_sources(sources_dir: Path, shown: callable) -> dict[str, SourceDocument]:
+    problems: list[Problem] = []
+    sources: dict[str, SourceDocument] = {}
+    for text_path in sorted(sources_dir.glob("*.txt")):
+        meta_path = text_path.with_suffix(".yaml")
+        if not meta_path.exists():
+            problems.append(Problem(shown(text_path), 0, "", f"has no metadata file; add {shown(meta_path)}"))
+            continue
+        try:
+            source = _load_one(text_path, meta_path, shown)
+        except CurationError as err:
+            problems.extend(err.problems)
+            continue
+        sources[source.id] = source
+    for meta_path in sorted(sources_dir.glob("*.yaml")):
+        if not meta_path.with_suffix(".txt").exists():
+            problems.append(
+                Problem(
+                    shown(meta_path), 0, "", f"describes a text that is missing: {shown(meta_path.with_suffix('.txt'))}"
+                )
+            )
+    if problems:
+        raise CurationError(problems)
+    return sources
+
+
+def _load_one(text_path: Path, meta_path: Path, shown: callable) -> SourceDocument:
+    raw = text_path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CurationError(
+            [Problem(shown(text_path), 0, "", f"is not valid UTF-8 (byte {err.start}); save it as UTF-8")]
+        ) from None
+    meta = located_yaml.load(meta_path, shown(meta_path))
+    if not isinstance(meta, Record):
+        raise CurationError([Problem(shown(meta_path), 1, "", "must be a mapping of fields (id, label, ...)")])
+    problems = [
+        meta.problem(k, f"unknown field; known fields are {', '.join(sorted(FIELDS))}")
+        for k in meta.values
+        if k not in FIELDS
+    ]
+    problems += [meta.problem(k, "is required") for k in sorted(REQUIRED) if not meta.values.get(k)]
+    values = {k: v for k, v in meta.values.items() if isinstance(v, str) or v is None}
+    if values.get("id") and values["id"] != text_path.stem:
+        problems.append(meta.problem("id", f"'{values['id']}' differs from the file name '{text_path.stem}'"))
+    elif values.get("id") and not is_slug(values["id"]):
+        problems.append(meta.problem("id", "use lowercase letters, digits and single hyphens"))
+    if values.get("language") and not LANGUAGE.match(values["language"]):
+        problems.append(meta.problem("language", f"'{values['language']}' is not a BCP 47 language tag such as 'en'"))
+    issued = _timestamp(meta, "issued", problems)
+    not_before = _date(meta, "issued_not_before", problems)
+    if issued is not None and not_before is not None:
+        problems.append(meta.problem("issued_not_before", "give either issued or issued_not_before, not both"))
+    if not_before is not None and not values.get("date_basis"):
+        problems.append(meta.problem("date_basis", "say how issued_not_before was inferred"))
+    if problems:
+        raise CurationError(problems)
+    return SourceDocument(
+        id=values["id"],
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        label=values["label"],
+        title=values.get("title"),
+        publisher=values.get("publisher"),
+        issued=issued,
+        issued_not_before=not_before,
+        date_basis=values.get("date_basis"),
+        language=values["language"],
+        received_as=values.get("received_as"),
+        metadata_file=meta.file,
+        metadata_line=meta.line,
+    )
+
+
+def _timestamp(meta: Record, key: str, problems: list[Problem]) -> Literal | None:
+    value = meta.values.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(str(value))
+    except DateFormatError as err:
+        problems.append(meta.problem(key, str(err)))
+        return None
+
+
+def _date(meta: Record, key: str, problems: list[Problem]) -> Literal | None:
+    value = meta.values.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(parse_date(str(value)).isoformat())
+    except DateFormatError as err:
+        problems.append(meta.problem(key, str(err)))
+        return None

@@ -1,0 +1,51 @@
+"""Namespaces: the project's own (all under the persistent base) and the standard ones it reuses."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+BASE = "https://w3id.org/azkg/"
+ONTOLOGY_IRI = BASE + "def"
+
+AZKG = Namespace(BASE + "def/")
+ID = Namespace(BASE + "id/")
+FACT = Namespace(BASE + "fact/")
+QUOTE = Namespace(BASE + "quote/")
+SOURCE = Namespace(BASE + "source/")
+INGESTION = Namespace(BASE + "ingestion/")
+
+METRIC = Namespace(AZKG + "metric/")
+UNIT = Namespace(AZKG + "unit/")
+APPROXIMATION = Namespace(AZKG + "approximation/")
+STATUS = Namespace(AZKG + "status/")
+ZONE_STATUS = Namespace(AZKG + "zone-status/")
+
+OA = Namespace("http://www.w3.org/ns/oa#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+PREFIXES: dict[str, Namespace] = {
+    "azkg": AZKG,
+    "id": ID,
+    "metric": METRIC,
+    "unit": UNIT,
+    "approx": APPROXIMATION,
+    "status": STATUS,
+    "zonestatus": ZONE_STATUS,
+    "source": SOURCE,
+    "ingestion": INGESTION,
+    "oa": OA,
+    "org": ORG,
+    "prov": PROV,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "foaf": FOAF,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "sh": SH,
+    "xsd": XSD,
+}
