@@ -47,8 +47,8 @@ def render(settings: Settings) -> tuple[str, BuildResult]:
     ontology = load_ontology(settings.ontology_dir)
     curation = load_curation(settings, ontology)
     asserted = build_graph(curation, ontology)
-    validate_data(asserted, ontology, settings.shapes_dir / "data.shapes.ttl", curation)
-    check_ontology(ontology, settings.shapes_dir / "ontology.shapes.ttl", settings.checks_dir, asserted)
+    check_ontology(ontology, settings.shapes_dir / "ontology.shapes.ttl", settings.checks_dir / "ontology")
+    validate_data(asserted, ontology, settings.shapes_dir / "data.shapes.ttl", settings.checks_dir / "data", curation)
     extra = entailed(asserted, ontology)
     graph = Graph()
     for prefix, namespace in asserted.namespaces():

@@ -1,13 +1,21 @@
-"""Checking the graph: SHACL shapes for the data and for the ontology, and the *-violation.rq queries.
+"""Checking the graph: SHACL shapes (pySHACL) and SPARQL violation queries (pyoxigraph).
 
-Data problems come back as Problems pointing at the curated file and line the offending node came
-from, so a SHACL violation reads like any other curation error.
+    ontology/shapes/data.shapes.ttl       structure of the data: cardinalities, classes, datatypes
+    ontology/shapes/ontology.shapes.ttl   every term labelled, defined and rdfs:isDefinedBy
+    ontology/checks/data/*-violation.rq   joins across nodes, over data + ontology (quote offsets, ...)
+    ontology/checks/ontology/*-violation.rq   over the ontology alone
+
+A violation query selects ?this (the offending node) and optionally ?value; its first comment line
+is the message. Data problems come back as Problems pointing at the curated file and line the
+offending node came from, so a violation reads like any other curation error.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.exceptions import ParserError
@@ -19,61 +27,88 @@ from azkg.ontology import Ontology
 from azkg.records import Curation, Where
 
 
-def validate_data(data: Graph, ontology: Ontology, shapes_file: Path, curation: Curation) -> None:
-    """Validate the asserted triples; raise CurationError naming the curated line of each violation."""
-    report = _shacl(data + ontology.graph, _parse(shapes_file))
-    if report:
+@dataclass(frozen=True)
+class Violation:
+    check: str
+    focus: str
+    path: str
+    value: str
+    message: str
+
+
+def validate_data(data: Graph, ontology: Ontology, shapes_file: Path, checks_dir: Path, curation: Curation) -> None:
+    """Raise CurationError naming the curated line of each node that breaks a shape or a check."""
+    combined = data + ontology.graph
+    violations = _shacl(combined, shapes_file) + _queries(combined, checks_dir)
+    if violations:
         origins = _origins(curation)
-        raise CurationError([_problem(result, origins) for result in report])
+        raise CurationError([_problem(v, origins) for v in violations])
 
 
-def check_ontology(ontology: Ontology, shapes_file: Path, checks_dir: Path, data: Graph | None = None) -> None:
-    """The ontology's own shapes, then each *-violation.rq over the ontology (and data, if given)."""
-    failures = [f"{_term(r['focus'])}: {r['message']}" for r in _shacl(ontology.graph, _parse(shapes_file))]
-    combined = ontology.graph + data if data is not None else ontology.graph
-    for query_file in sorted(checks_dir.glob("*-violation.rq")):
-        for row in combined.query(query_file.read_text(encoding="utf-8")):
-            failures.append(f"{query_file.name}: " + ", ".join(_term(v) for v in row))
-    if failures:
-        raise OntologyError("the ontology fails its checks:\n" + "\n".join(f"  {f}" for f in failures))
+def check_ontology(ontology: Ontology, shapes_file: Path, checks_dir: Path) -> None:
+    violations = _shacl(ontology.graph, shapes_file) + _queries(ontology.graph, checks_dir)
+    if violations:
+        lines = [f"  {v.check}: {v.focus}{f' {v.path}' if v.path else ''}: {v.message}{_value(v)}" for v in violations]
+        raise OntologyError("the ontology fails its checks:\n" + "\n".join(lines))
 
 
-def _shacl(data: Graph, shapes: Graph) -> list[dict]:
-    """Violations of the shapes; the ontology is part of `data` so that sh:class sees rdfs:subClassOf."""
-    conforms, results, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False)
+def _shacl(data: Graph, shapes_file: Path) -> list[Violation]:
+    conforms, results, _ = validate(data, shacl_graph=_parse(shapes_file), inference="none", advanced=True)
     if conforms:
         return []
-    rows = []
+    found = []
     for result in results.subjects(SH.resultSeverity, SH.Violation):
-        rows.append(
-            {
-                "focus": results.value(result, SH.focusNode),
-                "path": results.value(result, SH.resultPath),
-                "value": results.value(result, SH.value),
-                "message": str(results.value(result, SH.resultMessage) or "violates a shape"),
-            }
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        found.append(
+            Violation(
+                shapes_file.name,
+                _term(results.value(result, SH.focusNode)),
+                _term(path) if path is not None else "",
+                _term(value) if value is not None else "",
+                str(results.value(result, SH.resultMessage) or "violates a shape"),
+            )
         )
-    return sorted(rows, key=lambda r: (str(r["focus"]), str(r["path"]), r["message"]))
+    return sorted(found, key=lambda v: (v.focus, v.path, v.message))
 
 
-def _problem(result: dict, origins: dict[URIRef, Where]) -> Problem:
-    where = origins.get(result["focus"], Where("data/triples.ttl", 0))
-    field = _term(result["path"]) if result["path"] is not None else ""
-    value = f" (value: {_term(result['value'])})" if result["value"] is not None else ""
-    return Problem(
-        where.file, where.line, field, f"{_term(result['focus'])} breaks a shape: {result['message']}{value}"
-    )
+def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
+    queries = sorted(checks_dir.glob("*-violation.rq"))
+    if not queries:
+        return []
+    store = pyoxigraph.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    found = []
+    for query_file in queries:
+        text = query_file.read_text(encoding="utf-8")
+        message = text.splitlines()[0].lstrip("# ").strip()
+        try:
+            solutions = store.query(text)
+        except SyntaxError as err:
+            raise OntologyError(f"{query_file.name}: not valid SPARQL: {err}") from err
+        for row in solutions:
+            value = row["value"] if "value" in solutions.variables_names() else None
+            found.append(
+                Violation(query_file.name, _term(row["this"].value), "", _term(value.value) if value else "", message)
+            )
+    return found
 
 
-def _origins(curation: Curation) -> dict[URIRef, Where]:
-    """Which curated line each node of the graph comes from."""
+def _problem(violation: Violation, origins: dict[str, Where]) -> Problem:
+    where = origins.get(violation.focus, Where("data/triples.ttl", 0))
+    message = f"{violation.focus} breaks {violation.check}: {violation.message}{_value(violation)}"
+    return Problem(where.file, where.line, violation.path, message)
+
+
+def _origins(curation: Curation) -> dict[str, Where]:
+    """Which curated line each node of the graph comes from, keyed as violations name nodes."""
     origins: dict[URIRef, Where] = {entity_iri(e.id): e.where for e in curation.entities.values()}
     for source in curation.sources.values():
         origins[source_iri(source.id)] = Where(source.metadata_file, source.metadata_line)
     for claim in curation.claims:
         origins[fact_iri(claim.source_id, claim.id)] = claim.where
         origins.setdefault(quote_iri(claim.source_id, claim.quote.start, claim.quote.end), claim.where)
-    return origins
+    return {_term(node): where for node, where in origins.items()}
 
 
 def _parse(path: Path) -> Graph:
@@ -81,6 +116,10 @@ def _parse(path: Path) -> Graph:
         return Graph().parse(path, format="turtle")
     except (ParserError, SyntaxError, ValueError) as err:
         raise OntologyError(f"{path.name}: not valid Turtle: {err}") from err
+
+
+def _value(violation: Violation) -> str:
+    return f" (value: {violation.value})" if violation.value else ""
 
 
 def _term(node: object) -> str:

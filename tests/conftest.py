@@ -1,0 +1,45 @@
+"""Shared fixtures: the real project, a scratch copy of it for tests that break inputs, and the graph."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner, Result
+
+from azkg.cli import main
+from azkg.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project's ontology and data, free to break."""
+    for folder in ("ontology", "data"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+@pytest.fixture
+def settings(project: Path) -> Settings:
+    return Settings(project)
+
+
+def run_cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def store() -> pyoxigraph.Store:
+    """The committed data/triples.ttl in an in-memory pyoxigraph store."""
+    graph = pyoxigraph.Store()
+    graph.bulk_load(path=str(ROOT / "data" / "triples.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    return graph

@@ -1,0 +1,62 @@
+"""The build is reproducible: the committed graph is what a fresh build writes, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azkg.build import build, render
+from azkg.errors import StaleDataError
+from azkg.settings import Settings
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_committed_triples_equal_a_fresh_build(root: Path) -> None:
+    text, _ = render(Settings(root))
+    committed = (root / "data" / "triples.ttl").read_text(encoding="utf-8")
+    assert text == committed, "data/triples.ttl is stale: run `azkg build` and commit it"
+
+
+def test_rebuild_is_byte_identical(settings: Settings) -> None:
+    settings.triples_file.unlink()
+    first = build(settings)
+    written = settings.triples_file.read_bytes()
+    second = build(settings)
+    assert first.changed and not second.changed
+    assert settings.triples_file.read_bytes() == written
+
+
+def test_check_passes_on_fresh_and_fails_on_stale(project: Path, settings: Settings) -> None:
+    assert run_cli("--root", str(project), "build", "--check").exit_code == 0
+    with settings.triples_file.open("a", encoding="utf-8") as out:
+        out.write("\n# an edit by hand\n")
+    stale = settings.triples_file.read_bytes()
+    result = run_cli("--root", str(project), "build", "--check")
+    assert result.exit_code == 1
+    assert "data/triples.ttl is stale" in result.output
+    assert settings.triples_file.read_bytes() == stale, "--check must not write"
+    with pytest.raises(StaleDataError):
+        build(settings, check=True)
+
+
+def test_check_fails_when_a_curated_value_changes(project: Path, settings: Settings) -> None:
+    curated = settings.curation_dir / "azernews-2026-01-27.yaml"
+    text = curated.read_text(encoding="utf-8")
+    curated.write_text(text.replace("curated_on: 2026-11-22", "curated_on: 2026-11-23"), encoding="utf-8")
+    result = run_cli("--root", str(project), "build", "--check")
+    assert result.exit_code == 1, result.output
+
+
+def test_build_reports_counts(project: Path) -> None:
+    result = run_cli("--root", str(project), "build")
+    assert result.exit_code == 0
+    assert "144 facts, 66 entities, 2 sources" in result.output
+
+
+def test_written_file_is_readable_by_others(settings: Settings) -> None:
+    settings.triples_file.unlink()
+    build(settings)
+    assert settings.triples_file.stat().st_mode & 0o044 == 0o044
