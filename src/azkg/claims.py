@@ -85,7 +85,7 @@ class ClaimReader:
             return None
 
     def _entity(self, read: FieldReader, key: str, required: bool = False, of_type: URIRef | None = None) -> str | None:
-        entity = read.choice(key, self.entities, "entity id (see data/curation/entities.yaml)", required)
+        entity = read.choice(key, self.entities, "entity id", required, where="data/curation/entities.yaml")
         if entity is None:
             return None
         if of_type is not None and of_type not in self.ontology.superclasses(entity.type):
@@ -135,7 +135,7 @@ class ClaimReader:
             read.fail(key, f"the quote has none of the words for this: {', '.join(words)}")
 
     def _relation(self, read: FieldReader, common: dict) -> RelationClaim | None:
-        relation = read.choice("relation", self.properties, "relation (a property of ontology/azkg.ttl)", required=True)
+        relation = read.choice("relation", self.properties, "relation", required=True, where="ontology/azkg.ttl")
         target = self._target(read, relation, common["quote"]) if relation is not None else (None, None)
         since = read.parsed("since", parse_year_or_date)
         if since is not None and common["quote"] is not None and str(since)[:4] not in common["quote"].exact:

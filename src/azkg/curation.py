@@ -52,7 +52,8 @@ def load_curation(settings: Settings, ontology: Ontology) -> Curation:
         problems.append(
             Problem(shown(curated[stem]), 0, "", f"curates a source that is not in data/sources: {stem}.txt")
         )
-    problems += _check_references(sources, entities, claims, shown(settings.entities_file))
+    if not problems:  # with a claims file rejected, every entity it names would look unused
+        problems = _check_references(sources, entities, claims, shown(settings.entities_file))
     if problems:
         raise CurationError(problems)
     return Curation(sources, entities, tuple(claims), tuple(ingestions))

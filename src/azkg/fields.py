@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -54,11 +55,17 @@ class FieldReader:
             self.fail(key, str(err))
             return None
 
-    def choice(self, key: str, options: dict[str, T], what: str, required: bool = False) -> T | None:
+    def choice(self, key: str, options: dict[str, T], what: str, required: bool = False, where: str = "") -> T | None:
+        """One of `options`; an unknown name gets the closest names as suggestions, or the list when short."""
         text = self.text(key, required)
         if text is None:
             return None
         if text not in options:
-            self.fail(key, f"unknown {what} '{text}'; use one of: {', '.join(sorted(options))}")
+            close = difflib.get_close_matches(text, list(options), n=3, cutoff=0.6)
+            if close:
+                hint = f"did you mean {' or '.join(repr(c) for c in close)}?"
+            else:
+                hint = f"use one of: {', '.join(sorted(options))}" if len(options) <= 25 else f"see {where}"
+            self.fail(key, f"unknown {what} '{text}'; {hint}")
             return None
         return options[text]

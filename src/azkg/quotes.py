@@ -51,8 +51,18 @@ def _all_starts(text: str, exact: str) -> list[int]:
     return starts
 
 
+TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "\u00a0": " "})
+
+
 def _not_found_hint(text: str, exact: str) -> str:
     """Say how far the quote matches, so a curator can see the first differing character."""
+    plain = text.translate(TYPOGRAPHY)
+    at = plain.find(exact.translate(TYPOGRAPHY))
+    if at >= 0:
+        return (
+            "the quote does not occur verbatim in the source: it differs only in quote marks, apostrophes or "
+            f"dashes; the source has '{text[at : at + len(exact)]}' (copy it exactly, curly quotes and dashes included)"
+        )
     best = 0
     for size in range(len(exact), 0, -1):
         if exact[:size] in text:

@@ -24,7 +24,7 @@ from rdflib.namespace import SH
 from azkg.errors import CurationError, OntologyError, Problem
 from azkg.iris import entity_iri, fact_iri, quote_iri, source_iri
 from azkg.ontology import Ontology
-from azkg.records import Curation, Where
+from azkg.records import Curation, RelationClaim, Where
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Violation:
     path: str
     value: str
     message: str
+    targets: tuple[tuple[str, str], ...] = ()  # the failing shape's (subject|object, relation) targets
 
 
 def validate_data(data: Graph, ontology: Ontology, shapes_file: Path, checks_dir: Path, curation: Curation) -> None:
@@ -42,7 +43,7 @@ def validate_data(data: Graph, ontology: Ontology, shapes_file: Path, checks_dir
     violations = _shacl(combined, shapes_file) + _queries(combined, checks_dir)
     if violations:
         origins = _origins(curation)
-        raise CurationError([_problem(v, origins) for v in violations])
+        raise CurationError([p for v in violations for p in _problems(v, origins, curation)])
 
 
 def check_ontology(ontology: Ontology, shapes_file: Path, checks_dir: Path) -> None:
@@ -53,23 +54,33 @@ def check_ontology(ontology: Ontology, shapes_file: Path, checks_dir: Path) -> N
 
 
 def _shacl(data: Graph, shapes_file: Path) -> list[Violation]:
-    conforms, results, _ = validate(data, shacl_graph=_parse(shapes_file), inference="none", advanced=True)
+    shapes = _parse(shapes_file)
+    conforms, results, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True)
     if conforms:
         return []
     found = []
     for result in results.subjects(SH.resultSeverity, SH.Violation):
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
+        path, value = results.value(result, SH.resultPath), results.value(result, SH.value)
+        message = str(results.value(result, SH.resultMessage) or "violates a shape")
         found.append(
             Violation(
                 shapes_file.name,
                 _term(results.value(result, SH.focusNode)),
                 _term(path) if path is not None else "",
                 _term(value) if value is not None else "",
-                str(results.value(result, SH.resultMessage) or "violates a shape"),
+                message,
+                _relation_targets(shapes, results.value(result, SH.sourceShape)),
             )
         )
     return sorted(found, key=lambda v: (v.focus, v.path, v.message))
+
+
+def _relation_targets(shapes: Graph, shape: object) -> tuple[tuple[str, str], ...]:
+    """The relations a shape targets the subjects or objects of (looking up from a property shape)."""
+    node_shape = next(iter(shapes.subjects(SH.property, shape)), shape)
+    targets = [("subject", _term(p)) for p in shapes.objects(node_shape, SH.targetSubjectsOf)]
+    targets += [("object", _term(p)) for p in shapes.objects(node_shape, SH.targetObjectsOf)]
+    return tuple(sorted(targets))
 
 
 def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
@@ -94,10 +105,25 @@ def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
     return found
 
 
-def _problem(violation: Violation, origins: dict[str, Where]) -> Problem:
-    where = origins.get(violation.focus, Where("data/triples.ttl", 0))
+def _problems(violation: Violation, origins: dict[str, Where], curation: Curation) -> list[Problem]:
+    """Point at the claims that stated the offending direct triple, else at the node's own origin."""
     message = f"{violation.focus} breaks {violation.check}: {violation.message}{_value(violation)}"
-    return Problem(where.file, where.line, violation.path, message)
+    claims = [claim for claim in curation.claims if isinstance(claim, RelationClaim) and _states(claim, violation)]
+    if claims:
+        return [Problem(c.where.file, c.where.line, "relation", message) for c in claims]
+    where = origins.get(violation.focus, Where("data/triples.ttl", 0))
+    return [Problem(where.file, where.line, violation.path, message)]
+
+
+def _states(claim: RelationClaim, violation: Violation) -> bool:
+    relation = _term(claim.relation)
+    if violation.path and violation.path != relation:
+        return False
+    for direction, target in violation.targets:
+        node = claim.about if direction == "subject" else claim.object_entity
+        if target == relation and node is not None and _term(entity_iri(node)) == violation.focus:
+            return True
+    return False
 
 
 def _origins(curation: Curation) -> dict[str, Where]:
