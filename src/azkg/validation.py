@@ -97,11 +97,10 @@ def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
             solutions = store.query(text)
         except SyntaxError as err:
             raise OntologyError(f"{query_file.name}: not valid SPARQL: {err}") from err
+        has_value = any(variable.value == "value" for variable in solutions.variables)
         for row in solutions:
-            value = row["value"] if "value" in solutions.variables_names() else None
-            found.append(
-                Violation(query_file.name, _term(row["this"].value), "", _term(value.value) if value else "", message)
-            )
+            value = _term(row["value"].value) if has_value and row["value"] is not None else ""
+            found.append(Violation(query_file.name, _term(row["this"].value), "", value, message))
     return found
 
 
