@@ -39,6 +39,7 @@ class ClaimReader:
         self.units = ontology.concepts("unit")
         self.approximations = ontology.concepts("approximation")
         self.statuses = ontology.concepts("status")
+        self.object_properties = set(ontology.object_properties().values())
         self.properties = ontology.object_properties() | ontology.datatype_properties()
 
     def read(self, item: Record, problems: list[Problem]) -> FigureClaim | RelationClaim | None:
@@ -153,7 +154,7 @@ class ClaimReader:
         self, read: FieldReader, relation: URIRef, quote: QuoteSpan | None
     ) -> tuple[str | None, URIRef | Literal | None]:
         range_ = self.ontology.range_of(relation)
-        if relation in self.ontology.object_properties().values():
+        if relation in self.object_properties:
             if "value" in read.record.values:
                 read.fail("value", "this relation links to an entity; give 'object', not 'value'")
             vocabulary = self.ontology.vocabulary_of(range_) if range_ is not None else None

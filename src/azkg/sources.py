@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class SourceDocument:
         return Literal(str(self.issued)[:10], datatype=XSD.date)
 
 
-def load_sources(sources_dir: Path, shown: callable) -> dict[str, SourceDocument]:
+def load_sources(sources_dir: Path, shown: Callable[[Path], str]) -> dict[str, SourceDocument]:
     problems: list[Problem] = []
     sources: dict[str, SourceDocument] = {}
     for text_path in sorted(sources_dir.glob("*.txt")):
@@ -71,7 +72,7 @@ def load_sources(sources_dir: Path, shown: callable) -> dict[str, SourceDocument
     return sources
 
 
-def _load_one(text_path: Path, meta_path: Path, shown: callable) -> SourceDocument:
+def _load_one(text_path: Path, meta_path: Path, shown: Callable[[Path], str]) -> SourceDocument:
     raw = text_path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -136,7 +137,7 @@ def _date(meta: Record, key: str, problems: list[Problem]) -> Literal | None:
     if value is None:
         return None
     try:
-        return parse_timestamp(parse_date(str(value)).isoformat())
+        return Literal(parse_date(str(value)).isoformat(), datatype=XSD.date)
     except DateFormatError as err:
         problems.append(meta.problem(key, str(err)))
         return None
