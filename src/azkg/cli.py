@@ -7,11 +7,15 @@ import sys
 from pathlib import Path
 
 import click
+import pyoxigraph
 
 from azkg import __version__
 from azkg.build import build as run_build
 from azkg.errors import AzkgError
+from azkg.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.settings import Settings, find_root
+from azkg.store import Writer, ensure_store, evaluate, open_reader
+from azkg.tables import render_table
 
 
 @click.group()
@@ -45,3 +49,82 @@ def build(settings: Settings, check: bool) -> None:
         f"{target} {state}: {result.triples} triples ({result.asserted} asserted, {result.entailed} entailed), "
         f"{result.facts} facts, {result.entities} entities, {result.sources} sources"
     )
+
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store folder (default: .azkg/store in the project, built from data/triples.ttl on first use).",
+)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@STORE_OPTION
+@click.pass_obj
+def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) -> None:
+    """Bulk-load RDF files (format by extension: .ttl .nt .nq .trig .jsonld .rdf) into a store."""
+    target = store_dir or settings.store_dir
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        _fail("load", f"no such file: {', '.join(missing)}")
+    size = sum(f.stat().st_size for f in files)
+    try:
+        writer = Writer(target)
+        with click.progressbar(length=size, label="loading", file=sys.stderr, show_pos=False) as bar:
+            summary = writer.load(files, progress=bar.update)
+        writer.publish()
+        writer.close()
+    except (AzkgError, UnknownFormatError) as err:
+        _fail("load", str(err))
+    click.echo(
+        f"loaded {summary.files} file(s) ({summary.bytes / 1e6:.1f} MB) in {summary.seconds:.2f} s: "
+        f"{summary.triples} new triples, {summary.rate:,.0f} triples/s, into {target}"
+    )
+
+
+@main.command()
+@click.argument("sparql")
+@click.option(
+    "--format",
+    "output",
+    default="table",
+    show_default=True,
+    help="table, or a result format (json, xml, csv, tsv) or for CONSTRUCT an RDF one (ttl, nt, jsonld, rdfxml...).",
+)
+@STORE_OPTION
+@click.pass_obj
+def query(settings: Settings, sparql: str, output: str, store_dir: Path | None) -> None:
+    """Answer a SPARQL query from the local store, printing a table by default."""
+    try:
+        if store_dir is None:
+            ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
+        store, _ = open_reader(store_dir or settings.store_dir)
+        results = evaluate(store, sparql)
+        click.echo(_render(results, output), nl=False)
+    except (AzkgError, UnknownFormatError) as err:
+        _fail("query", str(err))
+
+
+def _render(results: object, output: str) -> str:
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        if output not in ("table", *RESULT_SYNTAXES):
+            raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for ASK")
+        if output == "table":
+            return ("true" if bool(results) else "false") + "\n"
+        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+    if isinstance(results, pyoxigraph.QuerySolutions):
+        if output == "table":
+            return render_table(results) + "\n"
+        if output not in RESULT_SYNTAXES:
+            raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for SELECT")
+        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+    syntax = rdf_syntax("ttl" if output == "table" else output)
+    return results.serialize(format=syntax.oxigraph).decode("utf-8")
+
+
+def _fail(command: str, message: str) -> None:
+    click.echo(f"azkg {command}: {message}", err=True)
+    sys.exit(1)

@@ -49,3 +49,11 @@ class OntologyError(AzkgError):
 
 class StaleDataError(AzkgError):
     code = "stale_data"
+
+
+class StoreError(AzkgError):
+    code = "store_error"
+
+
+class QueryError(AzkgError):
+    code = "malformed_query"

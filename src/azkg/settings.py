@@ -38,6 +38,14 @@ class Settings:
     def triples_file(self) -> Path:
         return self.root / "data" / "triples.ttl"
 
+    @property
+    def store_dir(self) -> Path:
+        return self.root / ".azkg" / "store"
+
+    @property
+    def ontology_files(self) -> list[Path]:
+        return sorted(self.ontology_dir.glob("*.ttl"))
+
     def relative(self, path: Path) -> str:
         """A path as users see it in messages: relative to the project root when inside it."""
         try:

@@ -1,0 +1,216 @@
+"""The one module that opens pyoxigraph stores: layout, loading, snapshots (docs/decisions/0005).
+
+DIR/primary/          read-write; only the writer opens it
+DIR/snapshots/<n>/    immutable checkpoints; readers open the live one read-only
+DIR/CURRENT           JSON naming the live snapshot, its source hash and its triple count
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph
+
+from azkg.errors import QueryError, StoreError
+from azkg.formats import RdfSyntax, rdf_syntax_of
+from azkg.vocab import PREFIXES
+
+DATA_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/data")
+ONTOLOGY_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/ontology")
+CURRENT = "CURRENT"
+QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}  # a query's own PREFIX wins
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    files: int
+    bytes: int
+    triples: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.triples / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    source_sha256: str | None
+    triples: int
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_snapshot(store_dir: Path) -> Snapshot | None:
+    try:
+        record = json.loads((store_dir / CURRENT).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{store_dir / CURRENT}: unreadable ({err}); delete the store folder to rebuild it") from err
+    return Snapshot(store_dir / "snapshots" / record["snapshot"], record.get("source_sha256"), record["triples"])
+
+
+def open_reader(store_dir: Path) -> tuple[pyoxigraph.Store, Snapshot]:
+    """The live snapshot, read-only: safe beside a running writer, since no one writes snapshots."""
+    snapshot = current_snapshot(store_dir)
+    if snapshot is None:
+        raise StoreError(f"{store_dir}: no store here yet; create it with `azkg load FILE --store {store_dir}`")
+    try:
+        return pyoxigraph.Store.read_only(str(snapshot.path)), snapshot
+    except OSError as err:
+        raise StoreError(f"{snapshot.path}: cannot open the store snapshot: {err}") from err
+
+
+def evaluate(store: pyoxigraph.Store, query: str) -> object:
+    """Run a query over the union of all graphs; a malformed query raises QueryError with its position."""
+    try:
+        return store.query(query, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
+    except SyntaxError as err:
+        raise QueryError(f"malformed query: {err}") from err
+
+
+class Writer:
+    """The single writer of a store folder: loads into primary, then publishes a new snapshot."""
+
+    def __init__(self, store_dir: Path):
+        self.dir = store_dir
+        store_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.store = pyoxigraph.Store(str(store_dir / "primary"))
+        except OSError as err:
+            raise StoreError(
+                f"{store_dir}: cannot open the store for writing ({err}); is another azkg using it?"
+            ) from err
+
+    def load(
+        self, files: Iterable[Path], graph: pyoxigraph.NamedNode | None = None, progress: Progress | None = None
+    ) -> LoadSummary:
+        """Bulk-load files (format by extension); a file that fails to parse names itself and its position."""
+        paths = list(files)
+        syntaxes = [(path, rdf_syntax_of(path)) for path in paths]  # all formats known before any load
+        before, started, total_bytes = len(self.store), time.perf_counter(), 0
+        try:
+            for path, syntax in syntaxes:
+                total_bytes += self._load_one(path, syntax, graph, progress)
+        except StoreError:
+            self.rollback()
+            raise
+        self.store.flush()
+        return LoadSummary(len(paths), total_bytes, len(self.store) - before, time.perf_counter() - started)
+
+    def _load_one(
+        self, path: Path, syntax: RdfSyntax, graph: pyoxigraph.NamedNode | None, progress: Progress | None
+    ) -> int:
+        to_graph = graph if graph is not None and not syntax.oxigraph.supports_datasets else None
+        try:
+            with path.open("rb") as raw:
+                reader = _CountingReader(raw, progress)
+                self.store.bulk_load(reader, syntax.oxigraph, to_graph=to_graph)
+                return reader.count
+        except FileNotFoundError:
+            raise StoreError(f"{path}: no such file") from None
+        except SyntaxError as err:
+            raise StoreError(f"{path}: not valid {syntax.name}: {err}") from err
+        except OSError as err:
+            raise StoreError(f"{path}: cannot load: {err}") from err
+
+    def publish(self, source_sha256: str | None = None) -> Snapshot:
+        """Checkpoint primary as a new snapshot and make it live; drop snapshots no longer live."""
+        snapshots = self.dir / "snapshots"
+        snapshots.mkdir(exist_ok=True)
+        name = f"{time.time_ns():020d}"
+        self.store.backup(str(snapshots / name))
+        record = {"snapshot": name, "source_sha256": source_sha256, "triples": len(self.store)}
+        temp = self.dir / f".{CURRENT}.tmp"
+        temp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(temp, self.dir / CURRENT)
+        for old in sorted(snapshots.iterdir())[:-2]:  # keep the previous one for readers still on it
+            shutil.rmtree(old, ignore_errors=True)
+        return Snapshot(snapshots / name, source_sha256, record["triples"])
+
+    def rollback(self) -> None:
+        """Put primary back to the live snapshot (or empty), dropping a half-done bulk load."""
+        self.close()
+        primary = self.dir / "primary"
+        shutil.rmtree(primary)
+        snapshot = current_snapshot(self.dir)
+        if snapshot is not None:
+            pyoxigraph.Store.read_only(str(snapshot.path)).backup(str(primary))
+        self.store = pyoxigraph.Store(str(primary))
+
+    def close(self) -> None:
+        self.store = None  # type: ignore[assignment]
+        gc.collect()  # pyoxigraph releases the RocksDB lock when the Store object is freed
+
+
+def build_store(
+    store_dir: Path, data_file: Path, ontology_files: list[Path], progress: Progress | None = None
+) -> Snapshot:
+    """A fresh store from data/triples.ttl and the ontology, built beside and swapped in when complete."""
+    staging = store_dir.with_name(store_dir.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    writer = Writer(staging)
+    try:
+        writer.load([data_file], DATA_GRAPH, progress)
+        writer.load(ontology_files, ONTOLOGY_GRAPH, progress)
+        writer.publish(file_sha256(data_file))
+    except BaseException:
+        writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    writer.close()
+    retired = store_dir.with_name(store_dir.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if store_dir.exists():
+        os.replace(store_dir, retired)
+    os.replace(staging, store_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+    snapshot = current_snapshot(store_dir)
+    assert snapshot is not None
+    return snapshot
+
+
+def ensure_store(
+    store_dir: Path, data_file: Path, ontology_files: list[Path], progress: Progress | None = None
+) -> tuple[Snapshot, bool]:
+    """The store for data_file, rebuilt when data_file changed since the store was built."""
+    snapshot = current_snapshot(store_dir)
+    if snapshot is not None and snapshot.source_sha256 == file_sha256(data_file):
+        return snapshot, False
+    return build_store(store_dir, data_file, ontology_files, progress), True
+
+
+class _CountingReader:
+    """A binary reader that reports how many bytes were read, for the progress bar."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress | None):
+        self.raw, self.progress, self.count = raw, progress, 0
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.raw.read(size)
+        self.count += len(block)
+        if self.progress is not None and block:
+            self.progress(len(block))
+        return block
+
+    def readable(self) -> bool:
+        return True

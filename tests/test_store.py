@@ -1,0 +1,125 @@
+"""The store folder: built from data/triples.ttl, rebuilt when it changes, loads that fail change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from azkg.errors import QueryError, StoreError
+from azkg.settings import Settings
+from azkg.store import Writer, ensure_store, evaluate, open_reader
+from tests.conftest import ROOT, run_cli
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def count(store_dir: Path) -> int:
+    store, _ = open_reader(store_dir)
+    return int(next(iter(evaluate(store, COUNT)))["n"].value)
+
+
+def test_store_holds_the_data_and_the_ontology(tmp_path: Path) -> None:
+    settings = Settings(ROOT)
+    snapshot, built = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    store, _ = open_reader(tmp_path / "s")
+    assert built
+    # the class hierarchy comes from the ontology graph, the instances from the data graph
+    rows = evaluate(store, "SELECT ?c WHERE { id:sumgayit-industrial-park a ?c . ?c rdfs:subClassOf azkg:Zone }")
+    assert {row["c"].value for row in rows} == {"https://w3id.org/azkg/def/IndustrialPark"}
+    assert snapshot.triples == len(store)
+
+
+def test_store_is_rebuilt_only_when_the_data_changes(tmp_path: Path, project: Path) -> None:
+    settings = Settings(project)
+    first, built = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    again, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    assert built and not rebuilt and again.path == first.path
+    with settings.triples_file.open("a", encoding="utf-8") as out:
+        out.write("<urn:x> <urn:y> <urn:z> .\n")
+    changed, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    assert rebuilt and changed.triples == first.triples + 1
+
+
+def test_failed_load_changes_nothing(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
+    good.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    bad.write_text("<urn:d> <urn:e> <urn:f> .\n<urn:g> <urn:h> .\n", encoding="utf-8")
+    writer = Writer(tmp_path / "s")
+    writer.load([good])
+    writer.publish()
+    with pytest.raises(StoreError, match=r"bad.nt: not valid ntriples: .*line 2"):
+        writer.load([bad])
+    writer.load([good])  # a later load must not carry the half-loaded file along
+    writer.publish()
+    writer.close()
+    assert count(tmp_path / "s") == 1
+
+
+def test_malformed_query_names_the_position(tmp_path: Path) -> None:
+    writer = Writer(tmp_path / "s")
+    writer.publish()
+    writer.close()
+    store, _ = open_reader(tmp_path / "s")
+    with pytest.raises(QueryError, match=r"error at 1:"):
+        evaluate(store, "SELECT * WHERE { ?s ?p }")
+
+
+def test_reader_of_a_missing_store_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="azkg load FILE --store"):
+        open_reader(tmp_path / "nothing")
+
+
+def test_two_writers_are_refused(tmp_path: Path) -> None:
+    first = Writer(tmp_path / "s")
+    with pytest.raises(StoreError, match="another azkg"):
+        Writer(tmp_path / "s")
+    first.close()
+
+
+def test_load_command_reports_a_summary_and_loads_every_format(tmp_path: Path) -> None:
+    graph = pyoxigraph.Store()
+    graph.bulk_load(path=str(ROOT / "data" / "triples.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    files = []
+    for name, fmt in [("a.nt", pyoxigraph.RdfFormat.N_TRIPLES), ("b.jsonld", pyoxigraph.RdfFormat.JSON_LD),
+                      ("c.rdf", pyoxigraph.RdfFormat.RDF_XML), ("d.nq", pyoxigraph.RdfFormat.N_QUADS)]:
+        path = tmp_path / name
+        path.write_bytes(graph.dump(format=fmt, from_graph=pyoxigraph.DefaultGraph()) if not fmt.supports_datasets
+                         else graph.dump(format=fmt))
+        files.append(str(path))
+    result = run_cli("load", *files, "--store", str(tmp_path / "s"))
+    assert result.exit_code == 0, result.output
+    assert "loaded 4 file(s)" in result.output and f"{len(graph)} new triples" in result.output
+    assert count(tmp_path / "s") == len(graph)  # the same triples four times are one set
+
+
+def test_load_command_refuses_unknown_extensions_before_loading(tmp_path: Path) -> None:
+    good, odd = tmp_path / "a.nt", tmp_path / "b.csv"
+    good.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    odd.write_text("a,b\n", encoding="utf-8")
+    result = run_cli("load", str(good), str(odd), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "b.csv: unknown RDF file extension '.csv'" in result.output
+    assert not (tmp_path / "s" / "CURRENT").exists(), "nothing may be published when a file is refused"
+
+
+def test_query_command_prints_a_table_and_other_formats(project: Path) -> None:
+    query = "SELECT ?c WHERE { ?c azkg:residentIn id:sumgayit-industrial-park } ORDER BY ?c"
+    table = run_cli("--root", str(project), "query", query)
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines() == ["c", "----------------", "id:az-tex-import", "id:azermirror", "id:byd", "(3 rows)"]
+    csv = run_cli("--root", str(project), "query", query, "--format", "csv")
+    assert csv.output.splitlines()[1:] == [
+        "https://w3id.org/azkg/id/az-tex-import", "https://w3id.org/azkg/id/azermirror", "https://w3id.org/azkg/id/byd"]
+    ask = run_cli("--root", str(project), "query", "ASK { id:byd azkg:country id:china }")
+    assert ask.output == "true\n"
+    turtle = run_cli("--root", str(project), "query", "CONSTRUCT { id:byd ?p ?o } WHERE { id:byd ?p ?o }")
+    assert "<https://w3id.org/azkg/id/byd>" in turtle.output or "id:byd" in turtle.output
+
+
+def test_query_command_errors(project: Path) -> None:
+    malformed = run_cli("--root", str(project), "query", "SELECT * WHERE { ?s ?p }")
+    assert malformed.exit_code == 1 and "malformed query: error at 1:" in malformed.output
+    bad_format = run_cli("--root", str(project), "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "yaml")
+    assert bad_format.exit_code == 1 and "--format yaml" in bad_format.output
