@@ -61,3 +61,110 @@ def find_root(start: Path | None = None) -> Path:
         if (folder / "ontology").is_dir() and (folder / "data").is_dir():
             return folder
     return here
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: float | int | bool | str | None
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"AZKG_{self.name.upper()}"
+
+
+SERVICE_SETTINGS = (
+    Setting(
+        "query_timeout",
+        10.0,
+        "Seconds a query may run; past it the query is stopped and the client gets 503. "
+        "A request may lower it with the timeout parameter.",
+    ),
+    Setting(
+        "max_rows",
+        10_000,
+        "Rows of a SELECT (triples of a CONSTRUCT or DESCRIBE) an answer holds at most; "
+        "a cut answer says so in the X-Azkg-Truncated header. A request may lower it with max_rows.",
+    ),
+    Setting("max_query_length", 100_000, "Characters a query may have."),
+    Setting("max_body_bytes", 1_000_000, "Bytes a request body may have."),
+    Setting(
+        "max_query_depth",
+        256,
+        "Nesting depth of groups and brackets a query may have (thousands of levels crash SPARQL parsers).",
+    ),
+    Setting(
+        "query_workers",
+        2,
+        "Worker processes that evaluate queries; one stuck past its time limit is killed and replaced.",
+    ),
+    Setting("max_waiting", 32, "Queries that may wait for a free worker; more get 429 with Retry-After."),
+    Setting("allow_service", False, "Allow SERVICE, i.e. let the server send requests to other endpoints."),
+    Setting(
+        "update_token",
+        None,
+        "Bearer token that enables SPARQL Update at /update and writes at /store; without it the service is read-only.",
+    ),
+)
+
+
+class SettingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    max_query_length: int = 100_000
+    max_body_bytes: int = 1_000_000
+    max_query_depth: int = 256
+    query_workers: int = 2
+    max_waiting: int = 32
+    allow_service: bool = False
+    update_token: str | None = None
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str], **given: object) -> ServiceSettings:
+        """Defaults, then AZKG_* environment variables, then what the caller gives (command options)."""
+        values: dict[str, object] = {}
+        for setting in SERVICE_SETTINGS:
+            raw = given.get(setting.name)
+            if raw is None and setting.env in environ:
+                raw = environ[setting.env]
+            if raw is not None:
+                values[setting.name] = _convert(setting, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        for name in (
+            "query_timeout",
+            "max_rows",
+            "max_query_length",
+            "max_body_bytes",
+            "max_query_depth",
+            "query_workers",
+            "max_waiting",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")
+        if self.update_token is not None and len(self.update_token) < 16:
+            raise SettingError("update_token must have at least 16 characters")
+
+
+def _convert(setting: Setting, raw: object) -> object:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        if isinstance(setting.default, bool):
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if isinstance(setting.default, int):
+            return int(raw)
+        if isinstance(setting.default, float):
+            return float(raw)
+    except ValueError:
+        raise SettingError(f"{setting.env}={raw!r}: not a valid {type(setting.default).__name__}") from None
+    return raw

@@ -22,12 +22,12 @@ import pyoxigraph
 
 from azkg.errors import QueryError, StoreError
 from azkg.formats import RdfSyntax, rdf_syntax_of
-from azkg.vocab import PREFIXES
+from azkg.prefixes import PREFIXES
 
 DATA_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/data")
 ONTOLOGY_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/ontology")
 CURRENT = "CURRENT"
-QUERY_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}  # a query's own PREFIX wins
+QUERY_PREFIXES = dict(PREFIXES)  # a query's own PREFIX wins
 
 Progress = Callable[[int], None]
 

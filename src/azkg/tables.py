@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph
 
-from azkg.vocab import PREFIXES
+from azkg.prefixes import PREFIXES
 
 # longest namespace first, so id: wins over a shorter base that also matches
 NAMESPACES = sorted(((str(ns), prefix) for prefix, ns in PREFIXES.items()), key=lambda item: -len(item[0]))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
-BASE = "https://w3id.org/azkg/"
+from azkg.prefixes import BASE
+from azkg.prefixes import PREFIXES as PLAIN_PREFIXES
+
 ONTOLOGY_IRI = BASE + "def"
 
 AZKG = Namespace(BASE + "def/")
@@ -26,26 +27,4 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 
-PREFIXES: dict[str, Namespace] = {
-    "azkg": AZKG,
-    "id": ID,
-    "metric": METRIC,
-    "unit": UNIT,
-    "approx": APPROXIMATION,
-    "status": STATUS,
-    "zonestatus": ZONE_STATUS,
-    "source": SOURCE,
-    "ingestion": INGESTION,
-    "oa": OA,
-    "org": ORG,
-    "prov": PROV,
-    "schema": SCHEMA,
-    "skos": SKOS,
-    "dcterms": DCTERMS,
-    "foaf": FOAF,
-    "owl": OWL,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "sh": SH,
-    "xsd": XSD,
-}
+PREFIXES: dict[str, Namespace] = {prefix: Namespace(iri) for prefix, iri in PLAIN_PREFIXES.items()}

@@ -1,0 +1,160 @@
+"""Writing query answers in chunks, so that a large answer never sits whole in memory.
+
+SELECT and ASK answers are written here, by the W3C formats' specs (SPARQL 1.1 Query Results JSON,
+XML, CSV and TSV), because pyoxigraph's serialiser consumes a whole result and cannot stop at a row
+cap. Graph answers (CONSTRUCT, DESCRIBE) are serialised by pyoxigraph chunk by chunk where the
+syntax allows concatenation (N-Triples, N-Quads, Turtle without prefixes) and whole otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+RESULT_MEDIA = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_MEDIA = {
+    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "text/plain": pyoxigraph.RdfFormat.N_TRIPLES,
+    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS,
+    "application/trig": pyoxigraph.RdfFormat.TRIG,
+    "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
+    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
+}
+CONCATENABLE = {
+    pyoxigraph.RdfFormat.TURTLE,
+    pyoxigraph.RdfFormat.N_TRIPLES,
+    pyoxigraph.RdfFormat.N_QUADS,
+    pyoxigraph.RdfFormat.TRIG,
+}
+
+
+def write_boolean(value: bool, media_type: str) -> bytes:
+    if RESULT_MEDIA[media_type] == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    return (
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+        f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+    ).encode()
+
+
+def write_solutions(variables: list[str], rows: Iterable[list[object]], media_type: str) -> Iterator[bytes]:
+    """The answer in chunks: a head, then rows (each a list of terms or None) in groups."""
+    kind = RESULT_MEDIA[media_type]
+    head, row, separator, tail = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[kind](variables)
+    buffer = [head]
+    size = len(head)
+    for index, values in enumerate(rows):
+        text = (separator if index else "") + row(values)
+        buffer.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    buffer.append(tail)
+    yield "".join(buffer).encode("utf-8")
+
+
+def write_triples(triples: Iterable[pyoxigraph.Triple], media_type: str, chunk: int = 2000) -> Iterator[bytes]:
+    syntax = GRAPH_MEDIA[media_type]
+    if syntax not in CONCATENABLE:
+        yield pyoxigraph.serialize(list(triples), format=syntax) or b""
+        return
+    batch: list[pyoxigraph.Triple] = []
+    for triple in triples:
+        batch.append(triple)
+        if len(batch) >= chunk:
+            yield pyoxigraph.serialize(batch, format=syntax) or b""
+            batch = []
+    yield pyoxigraph.serialize(batch, format=syntax) or b""
+
+
+def _json(variables: list[str]):
+    def row(values: list[object]) -> str:
+        binding = {name: _json_term(term) for name, term in zip(variables, values, strict=True) if term is not None}
+        return json.dumps(binding, ensure_ascii=False)
+
+    head = '{"head":{"vars":' + json.dumps(variables) + '},"results":{"bindings":['
+    return head, row, ",", "]}}"
+
+
+def _json_term(term: object) -> dict[str, str]:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, pyoxigraph.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, pyoxigraph.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "literal", "value": str(term)}
+
+
+def _xml(variables: list[str]):
+    def row(values: list[object]) -> str:
+        cells = "".join(
+            f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>"
+            for name, term in zip(variables, values, strict=True)
+            if term is not None
+        )
+        return f"<result>{cells}</result>"
+
+    head = (
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+        + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+        + "</head><results>"
+    )
+    return head, row, "\n", "</results></sparql>\n"
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, pyoxigraph.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, pyoxigraph.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _csv(variables: list[str]):
+    def row(values: list[object]) -> str:
+        return ",".join(_csv_cell(term) for term in values)
+
+    return ",".join(variables) + "\r\n", row, "\r\n", "\r\n"
+
+
+def _csv_cell(term: object) -> str:
+    if term is None:
+        return ""
+    text = term.value if isinstance(term, pyoxigraph.NamedNode | pyoxigraph.Literal) else f"_:{term.value}"
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv(variables: list[str]):
+    def row(values: list[object]) -> str:
+        return "\t".join("" if term is None else str(term) for term in values)
+
+    return "\t".join(f"?{v}" for v in variables) + "\n", row, "\n", "\n"
