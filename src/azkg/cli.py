@@ -128,3 +128,38 @@ def _render(results: object, output: str) -> str:
 def _fail(command: str, message: str) -> None:
     click.echo(f"azkg {command}: {message}", err=True)
     sys.exit(1)
+
+
+@main.command()
+@STORE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--query-timeout", type=float, default=None, help="Seconds a query may run (AZKG_QUERY_TIMEOUT; default 10)."
+)
+@click.option("--max-rows", type=int, default=None, help="Rows an answer holds at most (AZKG_MAX_ROWS; default 10000).")
+@click.option(
+    "--workers", "query_workers", type=int, default=None, help="Query worker processes (AZKG_QUERY_WORKERS; default 2)."
+)
+@click.pass_obj
+def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **given: object) -> None:
+    """Serve SPARQL over the store, built from data/triples.ttl on first start and when it changes."""
+    import os
+
+    import uvicorn
+
+    from azkg.settings import ServiceSettings, SettingError
+    from azkg.web.app import create_app
+
+    try:
+        service = ServiceSettings.from_environment(dict(os.environ), **given)
+    except SettingError as err:
+        _fail("serve", str(err))
+    logging.getLogger("azkg").setLevel(logging.INFO)
+    app = create_app(settings, service, store_dir)
+    click.echo(f"azkg: SPARQL endpoint at http://{host}:{port}/sparql", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

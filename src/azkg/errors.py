@@ -28,6 +28,7 @@ class Problem:
 
 class AzkgError(Exception):
     code = "azkg_error"
+    status = 500
     exit_code = 1
 
 
@@ -57,3 +58,38 @@ class StoreError(AzkgError):
 
 class QueryError(AzkgError):
     code = "malformed_query"
+    status = 400
+
+
+class RequestError(AzkgError):
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.headers = headers or {}
+
+
+class NotAcceptableError(RequestError):
+    code = "not_acceptable"
+    status = 406
+
+
+class PayloadTooLargeError(RequestError):
+    code = "payload_too_large"
+    status = 413
+
+
+class UnsupportedMediaTypeError(RequestError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class TooManyRequestsError(RequestError):
+    code = "too_many_queries"
+    status = 429
+
+
+class QueryTimeoutError(RequestError):
+    code = "query_timeout"
+    status = 503

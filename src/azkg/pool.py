@@ -1,0 +1,154 @@
+"""The pool of query workers, driven from the service's event loop.
+
+Each worker is a process with a pipe; the loop is told when a pipe has something to read
+(`add_reader`), so no thread sits waiting. A query that runs past its deadline gets its worker
+killed (SIGKILL: the CPU it burns stops at once) and a fresh worker started in its place, while the
+other workers go on answering. A query that finds every worker busy waits its turn, up to
+`max_waiting` queries; beyond that the service answers 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from azkg import worker as worker_module
+from azkg.errors import AzkgError
+
+log = logging.getLogger(__name__)
+CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
+
+
+class PoolBusyError(AzkgError):
+    code = "too_many_queries"
+    status = 429
+
+
+class WorkerLostError(AzkgError):
+    code = "worker_lost"
+
+
+class DeadlineError(AzkgError):
+    code = "query_timeout"
+    status = 503
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+class QueryPool:
+    def __init__(self, store_dir: Path, size: int, max_waiting: int):
+        self.store_dir, self.size, self.max_waiting = store_dir, size, max_waiting
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._waiting = 0
+        self._closing = False
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    async def close(self) -> None:
+        self._closing = True
+        for worker in list(self._all):
+            self._retire(worker, kill=False)
+
+    @property
+    def busy(self) -> int:
+        return len(self._all) - self._idle.qsize()
+
+    async def run(self, job: worker_module.Job, timeout: float) -> AsyncIterator[tuple]:
+        """The worker's messages for this job; DeadlineError if no answer starts within `timeout`."""
+        worker = await self._acquire()
+        healthy = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            worker.conn.send(job)
+            while True:
+                message = await self._receive(worker, deadline)
+                yield message
+                if message[0] in ("end", "error", "abort"):
+                    healthy = message[0] != "abort"
+                    return
+        finally:
+            if healthy:
+                self._idle.put_nowait(worker)
+            else:  # timed out, died, aborted or abandoned by the client mid-answer
+                self._replace(worker)
+
+    async def _receive(self, worker: _Worker, deadline: float) -> tuple:
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            message = await asyncio.wait_for(worker.inbox.get(), timeout=max(remaining, 0))
+        except TimeoutError:
+            raise DeadlineError("the query ran past its time limit") from None
+        if message[0] == "lost":
+            raise WorkerLostError("the query worker stopped unexpectedly")
+        return message
+
+    async def _acquire(self) -> _Worker:
+        if self._idle.empty() and self._waiting >= self.max_waiting:
+            raise PoolBusyError(f"{self.busy} queries are running and {self._waiting} waiting; try again shortly")
+        self._waiting += 1
+        try:
+            return await self._idle.get()
+        finally:
+            self._waiting -= 1
+
+    async def _spawn(self) -> None:
+        parent, child = CONTEXT.Pipe()
+        process = CONTEXT.Process(target=worker_module.main, args=(child, str(self.store_dir)), daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._all.add(worker)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(parent.fileno(), self._on_readable, worker)
+        ready = await worker.inbox.get()
+        if ready[0] != "ready":
+            self._retire(worker, kill=True)
+            raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
+        self._idle.put_nowait(worker)
+
+    def _on_readable(self, worker: _Worker) -> None:
+        try:
+            while worker.conn.poll():
+                worker.inbox.put_nowait(worker.conn.recv())
+        except (EOFError, OSError):
+            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+            worker.inbox.put_nowait(("lost",))
+
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker, kill=True)
+        if not self._closing:
+            task = asyncio.get_running_loop().create_task(self._spawn())
+            task.add_done_callback(_log_failure)
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        self._all.discard(worker)
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+        if kill:
+            worker.process.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                worker.process.kill()
+        worker.conn.close()
+        worker.process.join(timeout=2)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("could not start a replacement query worker: %s", task.exception())

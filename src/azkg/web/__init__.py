@@ -1,0 +1,1 @@
+"""The HTTP service: an app factory, one router per area, one error handler."""

@@ -1,0 +1,59 @@
+"""The app factory: settings in, a FastAPI app out; the store is made ready and the workers started
+in the lifespan, so nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from azkg import __version__
+from azkg.errors import AzkgError
+from azkg.pool import QueryPool
+from azkg.settings import ServiceSettings, Settings
+from azkg.store import ensure_store
+from azkg.web import sparql
+from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
+
+log = logging.getLogger("azkg.web")
+
+
+def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> FastAPI:
+    store = store_dir or settings.store_dir
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        snapshot, rebuilt = ensure_store(store, settings.triples_file, settings.ontology_files)
+        log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
+        app.state.pool = QueryPool(store, service.query_workers, service.max_waiting)
+        await app.state.pool.start()
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    app = FastAPI(
+        title="azkg",
+        version=__version__,
+        lifespan=lifespan,
+        description="Azerbaijan's industrial zones as a sourced knowledge graph: SPARQL 1.1 and more.",
+    )
+    app.state.service = service
+    app.state.settings = settings
+    app.include_router(sparql.router)
+    app.add_exception_handler(AzkgError, azkg_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type"],
+        expose_headers=["X-Azkg-Truncated", "X-Azkg-Max-Rows", "X-Request-Id"],
+    )
+    app.add_middleware(RequestIdMiddleware)
+    return app

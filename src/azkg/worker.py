@@ -1,0 +1,182 @@
+"""A query worker: a process that evaluates one query at a time against the live store snapshot.
+
+The service kills a worker whose query runs past its deadline (pyoxigraph cannot cancel a query),
+so everything here is disposable. Between rows the worker checks the deadline itself, which stops a
+streaming query without a kill; a sort or a group that has not produced its first row is stopped by
+the kill. Messages to the service (over a multiprocessing pipe):
+
+    ("ready",)                                   the store is open
+    ("head", media_type, truncated | None)       the answer starts; None: not known until the end
+    ("data", bytes)                              a chunk of the answer
+    ("end", rows, truncated)                     the answer is complete
+    ("error", status, code, message)             before any head: the answer is this error instead
+    ("abort", message)                           after a head: the answer cannot be completed
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph
+
+from azkg.errors import QueryError, StoreError
+from azkg.results import write_boolean, write_solutions, write_triples
+from azkg.store import CURRENT, QUERY_PREFIXES, open_reader
+
+PREBUFFER = 2048  # rows read before the head is sent, so that most answers know whether they were cut
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    media_type: str
+    max_rows: int
+    deadline: float  # time.time() after which the answer is abandoned
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    union_default_graph: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+class DeadlinePassed(Exception):
+    pass
+
+
+def main(conn: Connection, store_dir: str) -> None:
+    """The worker's loop; the process ends when the pipe closes or the service kills it."""
+    reader = _Reader(Path(store_dir))
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            _answer(conn, reader.store(), job)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Reader:
+    """The live snapshot, reopened when CURRENT names a newer one."""
+
+    def __init__(self, store_dir: Path):
+        self.dir = store_dir
+        self.stamp: int | None = None
+        self._store: pyoxigraph.Store | None = None
+
+    def store(self) -> pyoxigraph.Store:
+        stamp = os.stat(self.dir / CURRENT).st_mtime_ns
+        if self._store is None or stamp != self.stamp:
+            self._store, _ = open_reader(self.dir)
+            self.stamp = stamp
+        return self._store
+
+
+def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
+    try:
+        results = _evaluate(store, job)
+    except QueryError as err:
+        conn.send(("error", 400, "malformed_query", str(err)))
+        return
+    except (StoreError, OSError, RuntimeError) as err:
+        conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
+        return
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        conn.send(("head", job.media_type, False))
+        conn.send(("data", write_boolean(bool(results), job.media_type)))
+        conn.send(("end", 1, False))
+        return
+    if isinstance(results, pyoxigraph.QuerySolutions):
+        variables = [v.value for v in results.variables]
+        rows: Iterator = ([solution[name] for name in variables] for solution in results)
+        _stream(conn, job, rows, lambda items: write_solutions(variables, items, job.media_type))
+        return
+    _stream(conn, job, iter(results), lambda items: write_triples(items, job.media_type))
+
+
+def _evaluate(store: pyoxigraph.Store, job: Job) -> object:
+    options: dict = {"prefixes": QUERY_PREFIXES}
+    if job.default_graphs:
+        options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = job.union_default_graph
+    if job.named_graphs:
+        options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
+    try:
+        return store.query(job.query, **options)
+    except SyntaxError as err:
+        raise QueryError(f"malformed query: {err}") from err
+    except ValueError as err:
+        raise QueryError(f"invalid dataset: {err}") from err
+
+
+def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
+    """Read ahead PREBUFFER items; then send the head and the items, stopping at the row cap."""
+    try:
+        buffered = _take(items, min(job.max_rows + 1, PREBUFFER), job.deadline)
+    except DeadlinePassed:
+        conn.send(("error", 503, "query_timeout", ""))
+        return
+    except (OSError, RuntimeError) as err:  # evaluation errors surface while iterating
+        conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
+        return
+    complete = len(buffered) <= job.max_rows and len(buffered) < PREBUFFER
+    truncated = len(buffered) > job.max_rows
+    conn.send(("head", job.media_type, truncated if (complete or truncated) else None))
+    counted = _Counted(buffered[: job.max_rows], items, job, already=len(buffered))
+    try:
+        for chunk in write(iter(counted)):
+            conn.send(("data", chunk))
+    except DeadlinePassed:
+        conn.send(("abort", "the query ran past its time limit while its answer was being sent"))
+        return
+    except (OSError, RuntimeError) as err:
+        conn.send(("abort", f"the query failed while its answer was being sent: {err}"))
+        return
+    conn.send(("end", counted.sent, truncated or counted.truncated))
+
+
+def _take(items: Iterator, count: int, deadline: float) -> list:
+    taken = []
+    for item in items:
+        taken.append(item)
+        if len(taken) >= count:
+            break
+        if len(taken) % 256 == 0 and time.time() > deadline:
+            raise DeadlinePassed
+    if time.time() > deadline:
+        raise DeadlinePassed
+    return taken
+
+
+class _Counted:
+    """The buffered items, then the rest of the iterator, up to the row cap and the deadline."""
+
+    def __init__(self, first: list, rest: Iterator, job: Job, already: int):
+        self.first, self.rest, self.job = first, rest, job
+        self.more = already > len(first) or already >= PREBUFFER
+        self.sent = 0
+        self.truncated = False
+
+    def __iter__(self) -> Iterator:
+        for item in self.first:
+            self.sent += 1
+            yield item
+        if not self.more or self.sent >= self.job.max_rows:
+            return
+        for item in self.rest:
+            if self.sent >= self.job.max_rows:
+                self.truncated = True
+                return
+            if self.sent % 256 == 0 and time.time() > self.job.deadline:
+                raise DeadlinePassed
+            self.sent += 1
+            yield item

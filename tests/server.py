@@ -1,0 +1,83 @@
+"""A real `azkg serve` on 127.0.0.1, started and stopped by the tests, with bounded waits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    @property
+    def sparql(self) -> str:
+        return self.base + "/sparql"
+
+
+@contextmanager
+def running_server(root: Path, store: Path, **env: str) -> Iterator[Server]:
+    port = free_port()
+    environment = {**os.environ, **{f"AZKG_{k.upper()}": v for k, v in env.items()}}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "azkg.cli", "--root", str(root), "serve", "--store", str(store), "--port", str(port)],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield Server(base, process.pid)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"azkg serve exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(base + "/sparql", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"azkg serve did not answer within {seconds} s")
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

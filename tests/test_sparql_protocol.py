@@ -1,0 +1,309 @@
+"""The SPARQL 1.1 Protocol, query side, through a real `azkg serve` on 127.0.0.1.
+
+Names in brackets are the W3C SPARQL 1.1 Protocol test cases each test covers."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph
+import pytest
+from rdflib import Graph
+
+from tests.conftest import ROOT
+from tests.server import Server, children, cpu_seconds, running_server
+
+pytestmark = pytest.mark.slow
+
+RESIDENTS = "SELECT ?c WHERE { ?c azkg:residentIn id:sumgayit-industrial-park } ORDER BY ?c"
+EXPECTED_RESIDENTS = ["https://w3id.org/azkg/id/az-tex-import", "https://w3id.org/azkg/id/azermirror",
+                      "https://w3id.org/azkg/id/byd"]
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . FILTER (?a != ?g) }"
+JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    store = tmp_path_factory.mktemp("store") / "s"
+    with running_server(ROOT, store, query_timeout="2", max_rows="50", max_query_length="5000",
+                        max_body_bytes="20000") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as http:
+        yield http
+
+
+def uris(response: httpx.Response) -> list[str]:
+    results = pyoxigraph.parse_query_results(response.content, pyoxigraph.QueryResultsFormat.JSON)
+    return [solution[results.variables[0]].value for solution in results]
+
+
+# ------------------------------------------------------------------ the three ways to send a query
+
+def test_get(server: Server, client: httpx.Client) -> None:  # [query_get]
+    response = client.get(server.sparql, params={"query": RESIDENTS})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == JSON
+    assert uris(response) == EXPECTED_RESIDENTS
+
+
+def test_post_form(server: Server, client: httpx.Client) -> None:  # [query_post_form]
+    response = client.post(server.sparql, data={"query": RESIDENTS})
+    assert response.status_code == 200 and uris(response) == EXPECTED_RESIDENTS
+
+
+def test_post_direct(server: Server, client: httpx.Client) -> None:  # [query_post_direct]
+    response = client.post(server.sparql, content=RESIDENTS.encode(), headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 200 and uris(response) == EXPECTED_RESIDENTS
+
+
+# ------------------------------------------------------------------ formats and negotiation
+
+@pytest.mark.parametrize(
+    ("accept", "media_type", "parse_as"),
+    [
+        ("application/sparql-results+xml", "application/sparql-results+xml", pyoxigraph.QueryResultsFormat.XML),
+        ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8", pyoxigraph.QueryResultsFormat.TSV),
+        ("text/csv;q=0.2, application/sparql-results+xml;q=0.9", "application/sparql-results+xml",
+         pyoxigraph.QueryResultsFormat.XML),
+    ],
+)
+def test_select_formats(server: Server, client: httpx.Client, accept: str, media_type: str, parse_as) -> None:
+    # [query_content_type_select]
+    response = client.get(server.sparql, params={"query": RESIDENTS}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == media_type
+    assert "Accept" in response.headers["vary"]
+    results = pyoxigraph.parse_query_results(response.content, parse_as)
+    assert [s[results.variables[0]].value for s in results] == EXPECTED_RESIDENTS
+
+
+def test_csv(server: Server, client: httpx.Client) -> None:  # [query_content_type_select]
+    response = client.get(server.sparql, params={"query": RESIDENTS}, headers={"Accept": "text/csv"})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text.split("\r\n") == ["c", *EXPECTED_RESIDENTS, ""]
+
+
+def test_ask(server: Server, client: httpx.Client) -> None:  # [query_content_type_ask]
+    response = client.get(server.sparql, params={"query": "ASK { id:byd azkg:country id:china }"},
+                          headers={"Accept": "application/sparql-results+xml"})
+    assert response.status_code == 200
+    assert bool(pyoxigraph.parse_query_results(response.content, pyoxigraph.QueryResultsFormat.XML))
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type", "syntax"),
+    [
+        (None, "text/turtle", "turtle"),
+        ("*/*", "text/turtle", "turtle"),
+        ("application/n-triples", "application/n-triples", "nt"),
+        ("application/ld+json", "application/ld+json", "json-ld"),
+        ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ],
+)
+def test_construct_formats(server: Server, client: httpx.Client, accept, media_type: str, syntax: str) -> None:
+    # [query_content_type_construct]
+    headers = {"Accept": accept} if accept else {}
+    query = "CONSTRUCT { id:byd ?p ?o } WHERE { id:byd ?p ?o }"
+    response = client.get(server.sparql, params={"query": query}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+    graph = Graph().parse(data=response.content, format=syntax)
+    direct = Graph().parse(ROOT / "data" / "triples.ttl")
+    assert set(graph) == set(direct.triples((direct.namespace_manager.expand_curie("id:byd"), None, None)))
+
+
+def test_describe(server: Server, client: httpx.Client) -> None:  # [query_content_type_describe]
+    response = client.get(server.sparql, params={"query": "DESCRIBE id:byd"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    assert len(Graph().parse(data=response.content, format="turtle")) > 0
+
+
+def test_format_parameter_overrides_accept(server: Server, client: httpx.Client) -> None:
+    response = client.get(server.sparql, params={"query": RESIDENTS, "format": "csv"}, headers={"Accept": JSON})
+    assert response.headers["content-type"].startswith("text/csv")
+
+
+def test_not_acceptable_lists_what_is(server: Server, client: httpx.Client) -> None:
+    response = client.get(server.sparql, params={"query": "ASK {}"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 406
+    assert "application/sparql-results+json" in response.text
+
+
+# ------------------------------------------------------------------ dataset
+
+def test_union_default_graph_sees_data_and_ontology(server: Server, client: httpx.Client) -> None:
+    query = "SELECT ?c WHERE { id:sumgayit-industrial-park a ?c . ?c rdfs:subClassOf azkg:Zone }"
+    assert uris(client.get(server.sparql, params={"query": query})) == ["https://w3id.org/azkg/def/IndustrialPark"]
+
+
+def test_default_graph_uri(server: Server, client: httpx.Client) -> None:  # [query_dataset_default_graph]
+    query = "SELECT ?c WHERE { ?c a owl:Class } LIMIT 1"
+    only_data = client.get(server.sparql, params={"query": query, "default-graph-uri": "https://w3id.org/azkg/graph/data"})
+    only_ontology = client.get(server.sparql,
+                               params={"query": query, "default-graph-uri": "https://w3id.org/azkg/graph/ontology"})
+    assert uris(only_data) == [] and len(uris(only_ontology)) == 1
+
+
+def test_named_graph_uri(server: Server, client: httpx.Client) -> None:  # [query_dataset_named_graphs]
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    response = client.get(server.sparql, params={"query": query, "named-graph-uri": "https://w3id.org/azkg/graph/data"})
+    assert uris(response) == ["https://w3id.org/azkg/graph/data"]
+
+
+# ------------------------------------------------------------------ HTTP itself
+
+def test_head_has_headers_and_no_body(server: Server, client: httpx.Client) -> None:
+    response = client.head(server.sparql, params={"query": RESIDENTS})
+    assert response.status_code == 200 and response.headers["content-type"] == JSON and response.content == b""
+
+
+def test_options_and_cors(server: Server, client: httpx.Client) -> None:
+    assert client.options(server.sparql).headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    preflight = client.options(server.sparql, headers={"Origin": "https://example.org",
+                                                       "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+    simple = client.get(server.sparql, params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+
+
+def test_service_description(server: Server, client: httpx.Client) -> None:
+    response = client.get(server.sparql)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=response.content, format="turtle")
+    query = "ASK { ?s <http://www.w3.org/ns/sparql-service-description#endpoint> ?e }"
+    assert graph.query(query).askAnswer
+    as_jsonld = client.get(server.sparql, headers={"Accept": "application/ld+json"})
+    assert len(Graph().parse(data=as_jsonld.content, format="json-ld")) == len(graph)
+
+
+# ------------------------------------------------------------------ limits
+
+def test_row_cap_is_flagged_and_can_only_be_lowered(server: Server, client: httpx.Client) -> None:
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    capped = client.get(server.sparql, params={"query": query})
+    assert len(uris(capped)) == 50 and capped.headers["x-azkg-truncated"] == "true"
+    lowered = client.get(server.sparql, params={"query": query, "max_rows": "3"})
+    assert len(uris(lowered)) == 3 and lowered.headers["x-azkg-max-rows"] == "3"
+    raised = client.get(server.sparql, params={"query": query, "max_rows": "100000"})
+    assert len(uris(raised)) == 50 and raised.headers["x-azkg-max-rows"] == "50"
+    small = client.get(server.sparql, params={"query": RESIDENTS})
+    assert small.headers["x-azkg-truncated"] == "false"
+
+
+def test_query_and_body_caps(server: Server, client: httpx.Client) -> None:
+    long_query = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 6000
+    assert client.post(server.sparql, data={"query": long_query}).status_code == 413
+    assert "max_query_length" in client.get(server.sparql, params={"query": long_query}).text
+    big_body = client.post(server.sparql, content=b"x" * 30000, headers={"Content-Type": "application/sparql-query"})
+    assert big_body.status_code == 413 and "max_body_bytes" in big_body.text
+
+
+def test_timeout_stops_the_query_and_the_server_goes_on(server: Server, client: httpx.Client) -> None:
+    workers_before = set(children(server.pid))
+    with concurrent.futures.ThreadPoolExecutor(1) as background:
+        started = time.monotonic()
+        runaway = background.submit(client.get, server.sparql, params={"query": EXPLOSIVE})
+        time.sleep(0.3)
+        meanwhile = client.get(server.sparql, params={"query": RESIDENTS})  # answered while the runaway runs
+        assert meanwhile.status_code == 200 and uris(meanwhile) == EXPECTED_RESIDENTS
+        response = runaway.result(timeout=30)
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert "query_timeout" in response.text and "AZKG_QUERY_TIMEOUT" in response.text
+    assert 1.5 < elapsed < 10, elapsed  # the limit is 2 s; generous bounds for a shared machine
+    time.sleep(2)  # the killed worker is gone and no process burns CPU any more
+    after = set(children(server.pid))
+    assert workers_before - after, "the worker that ran the query was not replaced"
+    usage = {pid: cpu_seconds(pid) for pid in after}
+    time.sleep(1)
+    busy = {pid: cpu_seconds(pid) - used for pid, used in usage.items() if cpu_seconds(pid) - used > 0.3}
+    assert not busy, f"workers still burning CPU: {busy}"
+
+
+def test_a_request_may_lower_the_timeout(server: Server, client: httpx.Client) -> None:
+    started = time.monotonic()
+    response = client.get(server.sparql, params={"query": EXPLOSIVE, "timeout": "0.5"})
+    assert response.status_code == 503 and "0.5 s" in response.text
+    assert time.monotonic() - started < 1.9
+
+
+# ------------------------------------------------------------------ bad requests: 4xx, never 500
+
+@pytest.mark.parametrize(
+    ("method", "kwargs", "status", "words"),
+    [
+        ("get", {"params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "error at 1:"),  # [bad_query_syntax]
+        ("post", {"content": b"SELECT * WHERE { ?s ?p }", "headers": {"Content-Type": "application/sparql-query"}},
+         400, "error at 1:"),
+        ("get", {"params": [("query", "ASK {}"), ("query", "ASK {}")]}, 400, "exactly one 'query'"),
+        # [bad_multiple_queries]
+        ("post", {"content": b"query=ASK%7B%7D", "headers": {"Content-Type": "text/plain"}}, 415, "application/sparql-query"),
+        # [bad_query_wrong_media_type]
+        ("post", {"content": b"ASK {}"}, 415, "application/x-www-form-urlencoded"),  # [bad_query_missing_form_type]
+        ("get", {"params": {"query": "SELECT * WHERE " + "{" * 300 + "}" * 300}}, 400, "max_query_depth"),
+        ("post", {"content": ("SELECT * WHERE " + "{" * 4000 + "}" * 4000).encode(),
+                  "headers": {"Content-Type": "application/sparql-query"}}, 413, "max_query_length"),
+        ("post", {"content": b"ASK { ?s ?p \xff }", "headers": {"Content-Type": "application/sparql-query"}},
+         400, "not valid UTF-8"),  # [bad_query_non_utf8]
+        ("get", {"params": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}}, 400, "allow_service"),
+        ("post", {"data": {"update": "INSERT DATA { <a:a> <a:b> <a:c> }"}}, 400, "/update"),
+        ("post", {"content": b"INSERT DATA { <a:a> <a:b> <a:c> }",
+                  "headers": {"Content-Type": "application/sparql-update"}}, 400, "/update"),
+        ("get", {"params": {"query": "INSERT DATA { <a:a> <a:b> <a:c> }"}}, 400, "/update"),
+        ("get", {"params": {"query": "ASK {}", "timeout": "soon"}}, 400, "timeout"),
+        ("get", {"params": {"query": "ASK {}", "format": "yaml"}}, 406, "format 'yaml'"),
+        ("put", {"content": b"ASK {}"}, 405, "method"),  # [bad_query_method]
+    ],
+)
+def test_bad_requests(server: Server, client: httpx.Client, method: str, kwargs: dict, status: int, words: str) -> None:
+    response = getattr(client, method)(server.sparql, **kwargs)
+    assert response.status_code == status, response.text
+    assert words.lower() in response.text.lower()
+    assert response.headers.get("x-request-id")
+
+
+def test_invalid_utf8_in_the_url(server: Server, client: httpx.Client) -> None:
+    response = client.get(server.sparql + "?query=ASK%20%7B%FF%7D")
+    assert response.status_code == 400 and "UTF-8" in response.text
+
+
+def test_deep_query_does_not_take_the_server_down(server: Server, client: httpx.Client) -> None:
+    deep = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
+    response = client.post(server.sparql, data={"query": deep}, headers={"Accept": JSON})
+    assert response.status_code in (400, 413)
+    assert client.get(server.sparql, params={"query": RESIDENTS}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type", "marker"),
+    [("application/json", "application/json", '"code": "malformed_query"'),
+     ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html", "<h1>400 malformed_query</h1>"),
+     (JSON, "text/plain", "400 malformed_query:"),
+     (None, "text/plain", "400 malformed_query:")],
+)
+def test_error_envelope_is_negotiated(server: Server, client: httpx.Client, accept, media_type: str, marker: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get(server.sparql, params={"query": "SELECT"}, headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(media_type)
+    assert marker in response.text and response.headers["x-request-id"] in response.text
+
+
+def test_too_many_queries_get_429(tmp_path: Path, client: httpx.Client) -> None:
+    with (
+        running_server(ROOT, tmp_path / "s", query_workers="1", max_waiting="1", query_timeout="3") as small,
+        concurrent.futures.ThreadPoolExecutor(4) as pool,
+    ):
+        futures = [pool.submit(client.get, small.sparql, params={"query": EXPLOSIVE}) for _ in range(4)]
+        responses = [f.result(timeout=60) for f in futures]
+    refused = [r for r in responses if r.status_code == 429]
+    assert refused, [r.status_code for r in responses]
+    assert refused[0].headers["retry-after"] == "1" and "try again" in refused[0].text
