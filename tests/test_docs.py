@@ -1,0 +1,25 @@
+"""The README documents every setting with its real default."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from azkg.settings import SERVICE_SETTINGS, ServiceSettings
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", SERVICE_SETTINGS, ids=[s.name for s in SERVICE_SETTINGS])
+def test_setting_is_documented(setting) -> None:
+    default = {True: "true", False: "false", None: "none"}.get(setting.default, f"{setting.default:g}"
+                                                                 if isinstance(setting.default, float)
+                                                                 else str(setting.default))
+    assert f"| {setting.name} | {setting.env} | {default} |" in README
+
+
+def test_table_and_dataclass_agree() -> None:
+    fields = {f.name: f.default for f in dataclasses.fields(ServiceSettings)}
+    assert fields == {s.name: s.default for s in SERVICE_SETTINGS}
