@@ -23,6 +23,7 @@ from azkg.query_text import scan
         ("INSERT DATA { <a:b> <a:c> <a:d> }", None, 1, False, True),
         ("PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }", None, 1, False, True),
         ("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", None, 1, False, True),
+        ("LOAD <http://example.org/data.ttl>", None, 0, True, True),
         ("", None, 0, False, False),
     ],
 )

@@ -70,6 +70,21 @@ class RequestError(AzkgError):
         self.headers = headers or {}
 
 
+class UnauthorizedError(RequestError):
+    code = "unauthorized"
+    status = 401
+
+
+class ForbiddenError(RequestError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFoundError(RequestError):
+    code = "not_found"
+    status = 404
+
+
 class NotAcceptableError(RequestError):
     code = "not_acceptable"
     status = 406

@@ -13,6 +13,9 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
+import pickle
+import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -42,8 +45,10 @@ class DeadlineError(AzkgError):
 @dataclass(eq=False)
 class _Worker:
     process: multiprocessing.process.BaseProcess
-    conn: Connection
+    jobs: Connection  # the service writes jobs (blocking)
+    answers: Connection  # the service reads answers (non-blocking, reassembled in `pending`)
     inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    pending: bytearray = field(default_factory=bytearray)
 
 
 class QueryPool:
@@ -73,7 +78,7 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
-            worker.conn.send(job)
+            worker.jobs.send(job)
             while True:
                 message = await self._receive(worker, deadline)
                 yield message
@@ -106,14 +111,18 @@ class QueryPool:
             self._waiting -= 1
 
     async def _spawn(self) -> None:
-        parent, child = CONTEXT.Pipe()
-        process = CONTEXT.Process(target=worker_module.main, args=(child, str(self.store_dir)), daemon=True)
+        job_reader, job_writer = CONTEXT.Pipe(duplex=False)
+        answer_reader, answer_writer = CONTEXT.Pipe(duplex=False)
+        process = CONTEXT.Process(
+            target=worker_module.main, args=(job_reader, answer_writer, str(self.store_dir)), daemon=True
+        )
         process.start()
-        child.close()
-        worker = _Worker(process, parent)
+        job_reader.close()
+        answer_writer.close()
+        worker = _Worker(process, job_writer, answer_reader)
         self._all.add(worker)
-        loop = asyncio.get_running_loop()
-        loop.add_reader(parent.fileno(), self._on_readable, worker)
+        os.set_blocking(answer_reader.fileno(), False)
+        asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
         ready = await worker.inbox.get()
         if ready[0] != "ready":
             self._retire(worker, kill=True)
@@ -121,12 +130,30 @@ class QueryPool:
         self._idle.put_nowait(worker)
 
     def _on_readable(self, worker: _Worker) -> None:
+        """Read what the pipe has and pass on every complete message (multiprocessing's framing:
+        a 4-byte big-endian size, or -1 and an 8-byte size, then the pickle)."""
         try:
-            while worker.conn.poll():
-                worker.inbox.put_nowait(worker.conn.recv())
-        except (EOFError, OSError):
-            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+            data = os.read(worker.answers.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            asyncio.get_running_loop().remove_reader(worker.answers.fileno())
             worker.inbox.put_nowait(("lost",))
+            return
+        buffer = worker.pending
+        buffer += data
+        while len(buffer) >= 4:
+            size, start = struct.unpack("!i", buffer[:4])[0], 4
+            if size == -1:
+                if len(buffer) < 12:
+                    return
+                size, start = struct.unpack("!Q", buffer[4:12])[0], 12
+            if len(buffer) < start + size:
+                return
+            worker.inbox.put_nowait(pickle.loads(buffer[start : start + size]))
+            del buffer[: start + size]
 
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker, kill=True)
@@ -137,15 +164,16 @@ class QueryPool:
     def _retire(self, worker: _Worker, kill: bool) -> None:
         self._all.discard(worker)
         with contextlib.suppress(ValueError, OSError):
-            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+            asyncio.get_running_loop().remove_reader(worker.answers.fileno())
         if kill:
             worker.process.kill()
         else:
             try:
-                worker.conn.send(None)
+                worker.jobs.send(None)
             except OSError:
                 worker.process.kill()
-        worker.conn.close()
+        worker.jobs.close()
+        worker.answers.close()
         worker.process.join(timeout=2)
 
 

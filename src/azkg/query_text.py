@@ -26,7 +26,7 @@ UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE"
 class QueryShape:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when the text starts with none of them
     depth: int
-    uses_service: bool
+    uses_service: bool  # SERVICE, or LOAD in an update: both make the server fetch other URLs
     is_update: bool
 
 
@@ -48,6 +48,6 @@ def scan(text: str) -> QueryShape:
                 first_word = word
             if form is None and word in FORMS and depth == 0:
                 form = word
-            service = service or word == "SERVICE"
+            service = service or word == "SERVICE" or (word == "LOAD" and depth == 0)
     is_update = first_word in UPDATES and form is None
     return QueryShape(form, deepest, service, is_update)

@@ -147,6 +147,53 @@ class Writer:
             shutil.rmtree(old, ignore_errors=True)
         return Snapshot(snapshots / name, source_sha256, record["triples"])
 
+    def update(self, text: str) -> None:
+        """A SPARQL 1.1 Update, applied whole or not at all (pyoxigraph runs it in one transaction)."""
+        try:
+            self.store.update(text, prefixes=QUERY_PREFIXES)
+        except SyntaxError as err:
+            raise QueryError(f"malformed update: {err}") from err
+        except (OSError, ValueError) as err:
+            raise StoreError(f"the update failed and changed nothing: {err}") from err
+        self.store.flush()
+
+    def put_graph(
+        self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph, quads: list[pyoxigraph.Quad], replace: bool
+    ) -> bool:
+        """Add the triples to the graph (replacing it first if asked); True when the graph is new."""
+        existed = self.has_graph(graph)
+        if replace and existed:
+            self.store.clear_graph(graph) if isinstance(graph, pyoxigraph.DefaultGraph) else self.store.remove_graph(
+                graph
+            )
+        self.store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, graph) for q in quads])
+        self.store.flush()
+        return not existed
+
+    def drop_graph(self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> bool:
+        """Remove the graph; False when there was no such graph."""
+        if not self.has_graph(graph):
+            return False
+        self._clear(graph)
+        self.store.flush()
+        return True
+
+    def _clear(self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> None:
+        if isinstance(graph, pyoxigraph.DefaultGraph):
+            self.store.clear_graph(graph)
+        else:
+            self.store.remove_graph(graph)
+
+    def has_graph(self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> bool:
+        if isinstance(graph, pyoxigraph.DefaultGraph):
+            return next(self.store.quads_for_pattern(None, None, None, graph), None) is not None
+        return self.store.contains_named_graph(graph)
+
+    def reset_to_live(self) -> None:
+        """Make primary equal to the live snapshot, dropping whatever a crash left half-written."""
+        if current_snapshot(self.dir) is not None:
+            self.rollback()
+
     def rollback(self) -> None:
         """Put primary back to the live snapshot (or empty), dropping a half-done bulk load."""
         self.close()

@@ -47,19 +47,19 @@ class DeadlinePassed(Exception):
     pass
 
 
-def main(conn: Connection, store_dir: str) -> None:
-    """The worker's loop; the process ends when the pipe closes or the service kills it."""
+def main(jobs: Connection, answers: Connection, store_dir: str) -> None:
+    """The worker's loop; the process ends when the pipes close or the service kills it."""
     reader = _Reader(Path(store_dir))
-    conn.send(("ready",))
+    answers.send(("ready",))
     while True:
         try:
-            job = conn.recv()
+            job = jobs.recv()
         except (EOFError, OSError):
             return
         if job is None:
             return
         try:
-            _answer(conn, reader.store(), job)
+            _answer(answers, reader.store(), job)
         except (BrokenPipeError, OSError):
             return
 

@@ -3,6 +3,7 @@ in the lifespan, so nothing happens at import time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,8 +16,8 @@ from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
-from azkg.store import ensure_store
-from azkg.web import sparql
+from azkg.store import Writer, ensure_store
+from azkg.web import graph_store, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 
 log = logging.getLogger("azkg.web")
@@ -29,12 +30,19 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         snapshot, rebuilt = ensure_store(store, settings.triples_file, settings.ontology_files)
         log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
+        app.state.store_dir = store
+        app.state.source_sha256 = snapshot.source_sha256
+        app.state.void_cache = {}
+        app.state.writer = Writer(store)
+        app.state.writer.reset_to_live()
+        app.state.write_lock = asyncio.Lock()
         app.state.pool = QueryPool(store, service.query_workers, service.max_waiting)
         await app.state.pool.start()
         try:
             yield
         finally:
             await app.state.pool.close()
+            app.state.writer.close()
 
     app = FastAPI(
         title="azkg",
@@ -44,7 +52,8 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     )
     app.state.service = service
     app.state.settings = settings
-    app.include_router(sparql.router)
+    for router in (sparql.router, graph_store.router, writes.router, void.router):
+        app.include_router(router)
     app.add_exception_handler(AzkgError, azkg_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
@@ -24,6 +23,7 @@ from azkg.pool import DeadlineError, PoolBusyError, QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
 from azkg.settings import ServiceSettings
+from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
 from azkg.worker import Job
 
@@ -42,6 +42,7 @@ FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
     "rdfxml": "application/rdf+xml",
     "nq": "application/n-quads",
     "trig": "application/trig",
+    "rdf": "application/rdf+xml",
 }
 OFFERED = {"SELECT": SELECT_TYPES, "ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
 DESCRIPTION_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
@@ -65,27 +66,27 @@ class QueryRequest:
     "/sparql", methods=["GET", "HEAD"], summary="SPARQL query (GET), or the service description without a query"
 )
 async def sparql_get(request: Request) -> Response:
-    params = _decode_params(request.scope.get("query_string", b""), "the URL's query string")
+    params = decode_params(request.scope.get("query_string", b""), "the URL's query string")
     if not any(key == "query" for key, _ in params):
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
         return _description(request)
-    return await _answer(request, QueryRequest(_only(params, "query"), params))
+    return await _answer(request, QueryRequest(only(params, "query"), params))
 
 
 @router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query)")
 async def sparql_post(request: Request) -> Response:
     settings: ServiceSettings = request.app.state.service
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await _read_body(request, settings.max_body_bytes)
-    url_params = _decode_params(request.scope.get("query_string", b""), "the URL's query string")
+    body = await read_body(request, settings.max_body_bytes)
+    url_params = decode_params(request.scope.get("query_string", b""), "the URL's query string")
     if media_type == "application/x-www-form-urlencoded":
-        params = _decode_params(body, "the form body") + url_params
+        params = decode_params(body, "the form body") + url_params
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
-        return await _answer(request, QueryRequest(_only(params, "query"), params))
+        return await _answer(request, QueryRequest(only(params, "query"), params))
     if media_type == "application/sparql-query":
-        return await _answer(request, QueryRequest(_utf8(body, "the request body"), url_params))
+        return await _answer(request, QueryRequest(utf8(body, "the request body"), url_params))
     if media_type == "application/sparql-update":
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
     raise UnsupportedMediaTypeError(
@@ -114,15 +115,15 @@ async def _answer(request: Request, asked: QueryRequest) -> Response:
         named_graphs=asked.all("named-graph-uri"),
     )
     messages = pool.run(job, timeout)
-    first = await _first(messages, timeout)
+    first = await first_message(messages, timeout)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
     if first[2] is not None:
         headers["X-Azkg-Truncated"] = "true" if first[2] else "false"
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    return StreamingResponse(_body(messages), media_type=content_type, headers=headers)
+    return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
 
 
-async def _first(messages: AsyncIterator[tuple], timeout: float) -> tuple:
+async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple:
     try:
         message = await anext(messages)
     except DeadlineError:
@@ -139,7 +140,7 @@ async def _first(messages: AsyncIterator[tuple], timeout: float) -> tuple:
     return message
 
 
-async def _body(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
+async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
     """The answer's chunks; a failure after the head ends the connection without a clean end, so a
     client sees an incomplete answer as an error, never as a complete-looking 200."""
     async for message in messages:
@@ -214,37 +215,3 @@ def _description(request: Request) -> Response:
     endpoint = str(request.url.replace(query=""))
     text = service_description(endpoint, request.app.state.service.allow_service)
     return Response(as_format(text, GRAPH_MEDIA[media_type]), media_type=media_type, headers={"Vary": "Accept"})
-
-
-def _decode_params(raw: bytes, where: str) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise RequestError(f"{where} is not valid UTF-8 (after percent-decoding)") from None
-
-
-def _utf8(body: bytes, where: str) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise RequestError(f"{where} is not valid UTF-8 (byte {err.start})") from None
-
-
-def _only(params: list[tuple[str, str]], name: str) -> str:
-    values = [value for key, value in params if key == name]
-    if len(values) != 1:
-        raise RequestError(f"give exactly one '{name}' parameter (got {len(values)})")
-    return values[0]
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"the body has {declared} bytes; the limit is {limit} (setting max_body_bytes)")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"the body is over {limit} bytes (setting max_body_bytes)")
-        chunks.append(chunk)
-    return b"".join(chunks)

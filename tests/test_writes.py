@@ -1,0 +1,136 @@
+"""Writes need the token, are atomic, and VoID stays true after them — through a real server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from rdflib import Graph, Literal, Namespace
+
+from tests.conftest import ROOT
+from tests.server import Server, running_server
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "test-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(ROOT, tmp_path_factory.mktemp("store") / "s", update_token=TOKEN) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30) as http:
+        yield http
+
+
+def ask(server: Server, client: httpx.Client, query: str) -> bool:
+    return client.get(server.sparql, params={"query": query}).json()["boolean"]
+
+
+def void_triples(server: Server, client: httpx.Client) -> int:
+    graph = Graph().parse(data=client.get(server.base + "/.well-known/void").text, format="turtle")
+    return int(next(graph.objects(None, VOID.triples)))
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [({}, 401, "Authorization: Bearer"), ({"Authorization": "Bearer wrong-token"}, 403, "not valid"),
+     ({"Authorization": "Basic abc"}, 401, "Bearer")],
+)
+def test_writes_need_the_token(server: Server, client: httpx.Client, headers: dict, status: int, words: str) -> None:
+    before = void_triples(server, client)
+    update = client.post(server.base + "/update", content=b"INSERT DATA { <urn:t:a> <urn:t:b> <urn:t:c> }",
+                         headers={"Content-Type": "application/sparql-update", **headers})
+    put = client.put(server.base + "/store", params={"graph": "urn:t:g"}, content=b"<urn:t:a> <urn:t:b> <urn:t:c> .",
+                     headers={"Content-Type": "text/turtle", **headers})
+    assert update.status_code == put.status_code == status and words in update.text
+    if status == 401:
+        assert update.headers["www-authenticate"].startswith("Bearer")
+    assert not ask(server, client, "ASK { <urn:t:a> ?p ?o }")
+    assert void_triples(server, client) == before
+
+
+def test_update_is_applied_and_void_follows(server: Server, client: httpx.Client) -> None:
+    before = void_triples(server, client)
+    response = client.post(server.base + "/update", data={"update": "INSERT DATA { <urn:u:a> <urn:u:b> 'c' }"},
+                           headers=AUTH)
+    assert response.status_code == 204
+    assert ask(server, client, "ASK { <urn:u:a> <urn:u:b> 'c' }")
+    assert void_triples(server, client) == before + 1
+
+
+def test_failed_update_changes_nothing(server: Server, client: httpx.Client) -> None:
+    before = void_triples(server, client)
+    response = client.post(server.base + "/update", headers={**AUTH, "Content-Type": "application/sparql-update"},
+                           content=b"INSERT DATA { <urn:v:a> <urn:v:b> <urn:v:c> } ; INSERT DATA { <urn:v:d> <urn:v:e> }")
+    assert response.status_code == 400 and "malformed update" in response.text
+    assert not ask(server, client, "ASK { <urn:v:a> ?p ?o }")
+    assert void_triples(server, client) == before
+
+
+def test_load_from_the_web_is_refused(server: Server, client: httpx.Client) -> None:
+    response = client.post(server.base + "/update", data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"}, headers=AUTH)
+    assert response.status_code == 400 and "allow_service" in response.text
+
+
+def test_graph_store_put_get_post_delete(server: Server, client: httpx.Client) -> None:
+    store = server.base + "/store"
+    graph = {"graph": "urn:gsp:g"}
+    created = client.put(store, params=graph, content=b"<urn:gsp:a> <urn:gsp:b> <urn:gsp:c> .",
+                         headers={**AUTH, "Content-Type": "text/turtle"})
+    assert created.status_code == 201
+    replaced = client.put(store, params=graph, content=b'<urn:gsp:a> <urn:gsp:b> "d" .',
+                          headers={**AUTH, "Content-Type": "application/n-triples"})
+    assert replaced.status_code == 204
+    added = client.post(store, params=graph, content=b'<urn:gsp:a> <urn:gsp:b> "e" .',
+                        headers={**AUTH, "Content-Type": "text/turtle"})
+    assert added.status_code == 204
+    read = client.get(store, params=graph, headers={"Accept": "application/n-triples"})
+    assert read.status_code == 200
+    assert set(Graph().parse(data=read.text, format="nt").objects()) == {Literal("d"), Literal("e")}
+    bad = client.put(store, params=graph, content=b"<urn:gsp:a> <urn:gsp:b> .",
+                     headers={**AUTH, "Content-Type": "text/turtle"})
+    assert bad.status_code == 400 and "not valid text/turtle" in bad.text
+    assert len(Graph().parse(data=client.get(store, params=graph).text, format="turtle")) == 2, "a bad PUT changed the graph"
+    assert client.delete(store, params=graph, headers=AUTH).status_code == 204
+    assert client.get(store, params=graph).status_code == 404
+    assert client.delete(store, params=graph, headers=AUTH).status_code == 404
+
+
+def test_graph_store_reads_the_data_graph_without_a_token(server: Server, client: httpx.Client) -> None:
+    response = client.get(server.base + "/store", params={"graph": "https://w3id.org/azkg/graph/data", "format": "nt"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/n-triples"
+    committed = Graph().parse(ROOT / "data" / "triples.ttl")
+    assert len(Graph().parse(data=response.text, format="nt")) == len(committed)
+
+
+@pytest.mark.parametrize("params", [{}, {"graph": "urn:a", "default": ""}, {"graph": "not an iri"}])
+def test_graph_store_parameters(server: Server, client: httpx.Client, params: dict) -> None:
+    assert client.get(server.base + "/store", params=params).status_code == 400
+
+
+def test_void_describes_the_dataset(server: Server, client: httpx.Client) -> None:
+    graph = Graph().parse(data=client.get(server.base + "/.well-known/void").text, format="turtle")
+    assert int(next(graph.objects(None, VOID.entities))) == 66
+    subsets = {str(s): int(n) for s, n in Graph().parse(data=client.get(
+        server.base + "/.well-known/void").text, format="turtle").query(
+        "SELECT ?source ?n WHERE { ?d <http://purl.org/dc/terms/source> ?source ; "
+        "<http://rdfs.org/ns/void#entities> ?n }")}
+    assert subsets == {"https://w3id.org/azkg/source/azernews-2026-01-27": 66,
+                       "https://w3id.org/azkg/source/industrial-clusters-2025": 78}
+    dumps = list(graph.objects(None, VOID.dataDump))
+    assert dumps and all(client.get(str(d)).status_code == 200 for d in dumps)
+
+
+def test_read_only_service_refuses_writes(tmp_path, client: httpx.Client) -> None:
+    with running_server(ROOT, tmp_path / "s") as read_only:
+        response = client.post(read_only.base + "/update", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"},
+                               headers=AUTH)
+    assert response.status_code == 403 and "AZKG_UPDATE_TOKEN" in response.text
