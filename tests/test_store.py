@@ -123,3 +123,12 @@ def test_query_command_errors(project: Path) -> None:
     assert malformed.exit_code == 1 and "malformed query: error at 1:" in malformed.output
     bad_format = run_cli("--root", str(project), "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "yaml")
     assert bad_format.exit_code == 1 and "--format yaml" in bad_format.output
+
+
+def test_a_loaded_store_is_served_as_it_is(tmp_path: Path) -> None:
+    data = tmp_path / "other.nt"
+    data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    assert run_cli("load", str(data), "--store", str(tmp_path / "s")).exit_code == 0
+    settings = Settings(ROOT)
+    snapshot, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    assert not rebuilt and snapshot.triples == 1

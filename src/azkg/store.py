@@ -239,9 +239,10 @@ def build_store(
 def ensure_store(
     store_dir: Path, data_file: Path, ontology_files: list[Path], progress: Progress | None = None
 ) -> tuple[Snapshot, bool]:
-    """The store for data_file, rebuilt when data_file changed since the store was built."""
+    """The store for data_file: built when missing, rebuilt when data_file changed since it was built.
+    A store made by `azkg load` (which records no source) is served as it is."""
     snapshot = current_snapshot(store_dir)
-    if snapshot is not None and snapshot.source_sha256 == file_sha256(data_file):
+    if snapshot is not None and snapshot.source_sha256 in (None, file_sha256(data_file)):
         return snapshot, False
     return build_store(store_dir, data_file, ontology_files, progress), True
 
