@@ -228,6 +228,14 @@ def test_timeout_stops_the_query_and_the_server_goes_on(server: Server, client: 
     assert not busy, f"workers still burning CPU: {busy}"
 
 
+def test_answered_queries_keep_their_workers(server: Server, client: httpx.Client) -> None:
+    """A worker is replaced only when its query is stopped, never after a normal answer."""
+    before = sorted(children(server.pid))
+    for query in (RESIDENTS, "ASK {}", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5", "SELECT"):
+        client.get(server.sparql, params={"query": query})
+    assert sorted(children(server.pid)) == before
+
+
 def test_a_request_may_lower_the_timeout(server: Server, client: httpx.Client) -> None:
     started = time.monotonic()
     response = client.get(server.sparql, params={"query": EXPLOSIVE, "timeout": "0.5"})

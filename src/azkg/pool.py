@@ -81,9 +81,10 @@ class QueryPool:
             worker.jobs.send(job)
             while True:
                 message = await self._receive(worker, deadline)
+                # decided before the yield: a consumer may stop at the last message without resuming us
+                healthy = message[0] in ("end", "error")
                 yield message
                 if message[0] in ("end", "error", "abort"):
-                    healthy = message[0] != "abort"
                     return
         finally:
             if healthy:
