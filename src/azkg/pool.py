@@ -82,9 +82,9 @@ class QueryPool:
             while True:
                 message = await self._receive(worker, deadline)
                 # decided before the yield: a consumer may stop at the last message without resuming us
-                healthy = message[0] in ("end", "error")
+                healthy = message[0] in ("whole", "end", "error")
                 yield message
-                if message[0] in ("end", "error", "abort"):
+                if message[0] in ("whole", "end", "error", "abort"):
                     return
         finally:
             if healthy:

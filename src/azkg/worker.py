@@ -6,6 +6,7 @@ streaming query without a kill; a sort or a group that has not produced its firs
 the kill. Messages to the service (over a multiprocessing pipe):
 
     ("ready",)                                   the store is open
+    ("whole", media_type, truncated, bytes)      the complete answer at once (small answers)
     ("head", media_type, truncated | None)       the answer starts; None: not known until the end
     ("data", bytes)                              a chunk of the answer
     ("end", rows, truncated)                     the answer is complete
@@ -29,6 +30,7 @@ from azkg.results import write_boolean, write_solutions, write_triples
 from azkg.store import CURRENT, QUERY_PREFIXES, open_reader
 
 PREBUFFER = 2048  # rows read before the head is sent, so that most answers know whether they were cut
+WHOLE_BYTES = 4 << 20  # an answer known complete and smaller than this goes in one message
 
 
 @dataclass(frozen=True)
@@ -90,9 +92,7 @@ def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
         conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
         return
     if isinstance(results, pyoxigraph.QueryBoolean):
-        conn.send(("head", job.media_type, False))
-        conn.send(("data", write_boolean(bool(results), job.media_type)))
-        conn.send(("end", 1, False))
+        conn.send(("whole", job.media_type, False, write_boolean(bool(results), job.media_type)))
         return
     if isinstance(results, pyoxigraph.QuerySolutions):
         variables = [v.value for v in results.variables]
@@ -130,6 +130,11 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
         return
     complete = len(buffered) <= job.max_rows and len(buffered) < PREBUFFER
     truncated = len(buffered) > job.max_rows
+    if complete or truncated:
+        body = b"".join(write(iter(buffered[: job.max_rows])))
+        if len(body) < WHOLE_BYTES:
+            conn.send(("whole", job.media_type, truncated, body))
+            return
     conn.send(("head", job.media_type, truncated if (complete or truncated) else None))
     counted = _Counted(buffered[: job.max_rows], items, job, already=len(buffered))
     try:

@@ -46,14 +46,18 @@ async def store_get(request: Request) -> Response:
     else:
         query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     messages = pool.run(Job(query, media_type, sys.maxsize, time.time() + timeout), timeout)
-    await first_message(messages, timeout)
+    first = await first_message(messages, timeout)
+    if first[0] == "whole":
+        return Response(first[3], media_type=media_type, headers={"Vary": "Accept"})
     return StreamingResponse(body_chunks(messages), media_type=media_type, headers={"Vary": "Accept"})
 
 
 async def _ask(pool: QueryPool, query: str, timeout: float) -> bool:
     chunks = []
     async for message in pool.run(Job(query, "application/sparql-results+json", 1, time.time() + timeout), timeout):
-        if message[0] == "data":
+        if message[0] == "whole":
+            chunks.append(message[3])
+        elif message[0] == "data":
             chunks.append(message[1])
         elif message[0] == "error":
             raise RuntimeError(message[3])

@@ -120,6 +120,8 @@ async def _answer(request: Request, asked: QueryRequest) -> Response:
     if first[2] is not None:
         headers["X-Azkg-Truncated"] = "true" if first[2] else "false"
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+    if first[0] == "whole":
+        return Response(first[3], media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
 
 
