@@ -144,6 +144,7 @@ def _fail(command: str, message: str) -> None:
 @click.pass_obj
 def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **given: object) -> None:
     """Serve SPARQL over the store, built from data/triples.ttl on first start and when it changes."""
+    # imported here so that build, load and query do not pay for the web stack at start-up
     import os
 
     import uvicorn
