@@ -16,8 +16,8 @@ from starlette.responses import Response, StreamingResponse
 from azkg.errors import NotAcceptableError, NotFoundError
 from azkg.negotiation import GRAPH_TYPES, choose
 from azkg.pool import QueryPool
+from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
 from azkg.web.graph_params import target_graph
-from azkg.web.sparql import FORMAT_NAMES, body_chunks, first_message
 from azkg.worker import Job
 
 router = APIRouter(tags=["graph store"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -13,37 +12,21 @@ from azkg.errors import (
     NotAcceptableError,
     PayloadTooLargeError,
     QueryError,
-    QueryTimeoutError,
     RequestError,
-    TooManyRequestsError,
     UnsupportedMediaTypeError,
 )
 from azkg.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
-from azkg.pool import DeadlineError, PoolBusyError, QueryPool
+from azkg.pool import QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
 from azkg.settings import ServiceSettings
+from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
 from azkg.worker import Job
 
 router = APIRouter(tags=["sparql"])
 
-FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "rdf": "application/rdf+xml",
-}
 OFFERED = {"SELECT": SELECT_TYPES, "ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
 DESCRIPTION_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -123,43 +106,6 @@ async def _answer(request: Request, asked: QueryRequest) -> Response:
     if first[0] == "whole":
         return Response(first[3], media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
-
-
-async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple:
-    try:
-        message = await anext(messages)
-    except DeadlineError:
-        raise QueryTimeoutError(_timeout_message(timeout)) from None
-    except PoolBusyError as err:
-        raise TooManyRequestsError(str(err), {"Retry-After": "1"}) from None
-    if message[0] == "error":
-        _, status, code, text = message
-        if code == "query_timeout":
-            raise QueryTimeoutError(_timeout_message(timeout))
-        if status == 400:
-            raise QueryError(text)
-        raise RuntimeError(text)
-    return message
-
-
-async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
-    """The answer's chunks; a failure after the head ends the connection without a clean end, so a
-    client sees an incomplete answer as an error, never as a complete-looking 200."""
-    async for message in messages:
-        if message[0] == "data":
-            yield message[1]
-        elif message[0] == "abort":
-            raise ConnectionAbortedError(message[1])
-        elif message[0] == "end":
-            return
-
-
-def _timeout_message(timeout: float) -> str:
-    return (
-        f"the query ran longer than its time limit of {timeout:g} s and was stopped; the limit is the "
-        "setting query_timeout (environment variable AZKG_QUERY_TIMEOUT), which a request may lower "
-        "with the timeout parameter"
-    )
 
 
 def _check(query: str, settings: ServiceSettings):

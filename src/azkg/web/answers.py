@@ -1,0 +1,61 @@
+"""Turning a worker's messages into an HTTP answer, shared by the routers that run queries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from azkg.errors import QueryError, QueryTimeoutError, TooManyRequestsError
+from azkg.pool import DeadlineError, PoolBusyError
+
+FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "nq": "application/n-quads",
+    "trig": "application/trig",
+    "rdf": "application/rdf+xml",
+}
+
+
+async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple:
+    try:
+        message = await anext(messages)
+    except DeadlineError:
+        raise QueryTimeoutError(timeout_message(timeout)) from None
+    except PoolBusyError as err:
+        raise TooManyRequestsError(str(err), {"Retry-After": "1"}) from None
+    if message[0] == "error":
+        _, status, code, text = message
+        if code == "query_timeout":
+            raise QueryTimeoutError(timeout_message(timeout))
+        if status == 400:
+            raise QueryError(text)
+        raise RuntimeError(text)
+    return message
+
+
+async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
+    """The answer's chunks; a failure after the head ends the connection without a clean end, so a
+    client sees an incomplete answer as an error, never as a complete-looking 200."""
+    async for message in messages:
+        if message[0] == "data":
+            yield message[1]
+        elif message[0] == "abort":
+            raise ConnectionAbortedError(message[1])
+        elif message[0] == "end":
+            return
+
+
+def timeout_message(timeout: float) -> str:
+    return (
+        f"the query ran longer than its time limit of {timeout:g} s and was stopped; the limit is the "
+        "setting query_timeout (environment variable AZKG_QUERY_TIMEOUT), which a request may lower "
+        "with the timeout parameter"
+    )
