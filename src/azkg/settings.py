@@ -106,6 +106,17 @@ SERVICE_SETTINGS = (
         None,
         "Bearer token that enables SPARQL Update at /update and writes at /store; without it the service is read-only.",
     ),
+    Setting(
+        "base_iri",
+        "https://w3id.org/azkg/",
+        "The persistent IRI base of the data: IRIs under it are served by this deployment (id/..., fact/..., def/...).",
+    ),
+    Setting(
+        "public_url",
+        None,
+        "The deployment's own URL, such as https://example.org/azkg/; links in pages and dumps point "
+        "there. Without it, links follow the URL each request came in on.",
+    ),
 )
 
 
@@ -124,6 +135,8 @@ class ServiceSettings:
     max_waiting: int = 32
     allow_service: bool = False
     update_token: str | None = None
+    base_iri: str = "https://w3id.org/azkg/"
+    public_url: str | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str], **given: object) -> ServiceSettings:
@@ -151,6 +164,10 @@ class ServiceSettings:
                 raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")
         if self.update_token is not None and len(self.update_token) < 16:
             raise SettingError("update_token must have at least 16 characters")
+        for name in ("base_iri", "public_url"):
+            value = getattr(self, name)
+            if value is not None and (not value.startswith(("http://", "https://")) or not value.endswith("/")):
+                raise SettingError(f"{name} must be an http(s) URL ending in '/' (got {value!r})")
 
 
 def _convert(setting: Setting, raw: object) -> object:

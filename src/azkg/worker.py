@@ -42,6 +42,7 @@ class Job:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     union_default_graph: bool = True
+    bindings: tuple[tuple[str, str], ...] = ()  # (variable, IRI): bound by pyoxigraph, never pasted into the text
 
 
 class DeadlinePassed(Exception):
@@ -109,6 +110,8 @@ def _evaluate(store: pyoxigraph.Store, job: Job) -> object:
         options["use_default_graph_as_union"] = job.union_default_graph
     if job.named_graphs:
         options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
+    if job.bindings:
+        options["substitutions"] = {pyoxigraph.Variable(name): pyoxigraph.NamedNode(iri) for name, iri in job.bindings}
     try:
         return store.query(job.query, **options)
     except SyntaxError as err:

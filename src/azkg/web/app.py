@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.staticfiles import StaticFiles
 
 from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
 from azkg.store import Writer, ensure_store
-from azkg.web import graph_store, sparql, void, writes
+from azkg.web import dumps, graph_store, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 
 log = logging.getLogger("azkg.web")
@@ -33,6 +34,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.store_dir = store
         app.state.source_sha256 = snapshot.source_sha256
         app.state.void_cache = {}
+        app.state.label_cache = {}
         app.state.writer = Writer(store)
         app.state.writer.reset_to_live()
         app.state.write_lock = asyncio.Lock()
@@ -52,8 +54,9 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     )
     app.state.service = service
     app.state.settings = settings
-    for router in (sparql.router, graph_store.router, writes.router, void.router):
+    for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

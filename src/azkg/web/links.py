@@ -1,0 +1,38 @@
+"""Where an IRI lives in this deployment: IRIs under the persistent base (setting base_iri) are
+served here, at the deployment's URL (setting public_url, or the URL the request came in on), so
+pages link inside the deployment whatever its host and path prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from azkg.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Links:
+    base_iri: str
+    root: str  # the deployment's URL, ending in '/'
+
+    @classmethod
+    def of(cls, request: Request) -> Links:
+        service: ServiceSettings = request.app.state.service
+        root = service.public_url or str(request.base_url)
+        return cls(service.base_iri, root if root.endswith("/") else root + "/")
+
+    def href(self, iri: str) -> str:
+        """The URL that shows `iri`: inside the deployment for our IRIs, the IRI itself otherwise."""
+        if iri.startswith(self.base_iri):
+            return self.root + iri[len(self.base_iri) :]
+        return iri
+
+    def url(self, path: str) -> str:
+        return self.root + path.lstrip("/")
+
+    def iri_of(self, path: str) -> str:
+        return self.base_iri + path.lstrip("/")
+
+    def is_ours(self, iri: str) -> bool:
+        return iri.startswith(self.base_iri)

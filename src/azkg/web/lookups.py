@@ -1,0 +1,66 @@
+"""Named queries run through the query workers, like any query (same time limit, same snapshot),
+for the routers that shape answers themselves: provenance, linked data, pages."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from fastapi import Request
+
+from azkg.named_queries import named_query
+from azkg.pool import QueryPool
+from azkg.settings import ServiceSettings
+from azkg.store import current_snapshot
+from azkg.web.answers import first_message
+from azkg.worker import Job
+
+JSON_RESULTS = "application/sparql-results+json"
+
+
+async def run_named(request: Request, name: str, media_type: str, **bindings: str) -> bytes:
+    """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs."""
+    service: ServiceSettings = request.app.state.service
+    pool: QueryPool = request.app.state.pool
+    job = Job(
+        named_query(name),
+        media_type,
+        service.max_rows,
+        time.time() + service.query_timeout,
+        bindings=tuple(sorted(bindings.items())),
+    )
+    messages = pool.run(job, service.query_timeout)
+    first = await first_message(messages, service.query_timeout)
+    if first[0] == "whole":
+        return first[3]
+    chunks = []
+    async for message in messages:
+        if message[0] == "data":
+            chunks.append(message[1])
+        elif message[0] == "abort":
+            raise RuntimeError(message[1])
+    return b"".join(chunks)
+
+
+async def select(request: Request, name: str, **bindings: str) -> list[dict[str, str]]:
+    """Rows of a named SELECT as {variable: value}, unbound variables left out."""
+    answer = json.loads(await run_named(request, name, JSON_RESULTS, **bindings))
+    return [{var: term["value"] for var, term in row.items()} for row in answer["results"]["bindings"]]
+
+
+async def ask(request: Request, query_name: str, **bindings: str) -> bool:
+    return bool(json.loads(await run_named(request, query_name, JSON_RESULTS, **bindings))["boolean"])
+
+
+async def labels(request: Request) -> dict[str, str]:
+    """Every named thing's label, fetched once per store snapshot."""
+    store_dir: Path = request.app.state.store_dir
+    snapshot = current_snapshot(store_dir)
+    key = snapshot.path if snapshot else None
+    cache: dict = request.app.state.label_cache
+    if key not in cache:
+        rows = await select(request, "labels")
+        cache.clear()
+        cache[key] = {row["iri"]: row["label"] for row in rows}
+    return cache[key]
