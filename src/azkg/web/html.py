@@ -26,10 +26,12 @@ def curie(iri: str) -> str:
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
             best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
 
 
-def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context) -> HTMLResponse:
+def render(
+    request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context
+) -> HTMLResponse:
     links = Links.of(request)
     body = environment().get_template(template).render(links=links, href=links.href, url=links.url, **context)
     return HTMLResponse(body, status_code=status_code, headers=headers)

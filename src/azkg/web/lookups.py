@@ -43,10 +43,17 @@ async def run_named(request: Request, name: str, media_type: str, **bindings: st
     return b"".join(chunks)
 
 
+class Iri(str):
+    """A value that is an IRI, not a literal that happens to look like one."""
+
+
 async def select(request: Request, name: str, **bindings: str) -> list[dict[str, str]]:
-    """Rows of a named SELECT as {variable: value}, unbound variables left out."""
+    """Rows of a named SELECT as {variable: value} (IRIs as `Iri`), unbound variables left out."""
     answer = json.loads(await run_named(request, name, JSON_RESULTS, **bindings))
-    return [{var: term["value"] for var, term in row.items()} for row in answer["results"]["bindings"]]
+    return [
+        {var: Iri(term["value"]) if term["type"] == "uri" else term["value"] for var, term in row.items()}
+        for row in answer["results"]["bindings"]
+    ]
 
 
 async def ask(request: Request, query_name: str, **bindings: str) -> bool:
