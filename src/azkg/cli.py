@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,6 +14,7 @@ import pyoxigraph
 from azkg import __version__
 from azkg.build import build as run_build
 from azkg.errors import AzkgError
+from azkg.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.settings import Settings, find_root
 from azkg.store import Writer, ensure_store, evaluate, open_reader
@@ -128,6 +131,67 @@ def _render(results: object, output: str) -> str:
 def _fail(command: str, message: str) -> None:
     click.echo(f"azkg {command}: {message}", err=True)
     sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "name",
+    type=click.Choice([e.name for e in EXPORTS]),
+    default="ttl",
+    show_default=True,
+    help="An RDF syntax for the data graph, or csv for the figures (one row per figure).",
+)
+@STORE_OPTION
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write, whole or not at all (default: standard output).",
+)
+@click.option("--gzip", "compress", is_flag=True, help="Compress the output with gzip.")
+@click.pass_obj
+def export(settings: Settings, name: str, store_dir: Path | None, output: Path | None, compress: bool) -> None:
+    """Write the data graph (or the figures as CSV) from the local store, streamed in constant memory."""
+    started = time.perf_counter()
+    try:
+        if store_dir is None:
+            ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
+        store, _ = open_reader(store_dir or settings.store_dir)
+        if output is None:
+            _write_export(store, export_named(name), click.get_binary_stream("stdout"), compress)
+            return
+        _write_export_file(store, export_named(name), output, compress)
+    except AzkgError as err:
+        _fail("export", str(err))
+    except BrokenPipeError:  # the reader went away (`azkg export | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as err:
+        _fail("export", f"cannot write {output or 'to standard output'}: {err.strerror or err}")
+    size = output.stat().st_size
+    click.echo(f"wrote {output} ({size:,} bytes) in {time.perf_counter() - started:.2f} s", err=True)
+
+
+def _write_export(store: pyoxigraph.Store, export: Export, raw: Output, compress: bool) -> None:
+    if compress:
+        packed = GzipWriter(raw)
+        write_export(store, export, packed)
+        packed.close()
+    else:
+        write_export(store, export, raw)
+    raw.flush()
+
+
+def _write_export_file(store: pyoxigraph.Store, export: Export, path: Path, compress: bool) -> None:
+    """Written beside and renamed when complete, so that a failure leaves no half file."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temp.open("wb") as handle:
+            _write_export(store, export, handle, compress)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 @main.command()

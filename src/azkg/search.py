@@ -95,6 +95,7 @@ def build_index(store: pyoxigraph.Store, path: Path) -> int:
             with connection:
                 connection.execute(SCHEMA)
                 connection.executemany("INSERT INTO hits VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                connection.execute("INSERT INTO hits(hits) VALUES ('optimize')")
         finally:
             connection.close()
         os.replace(temp, path)
@@ -173,7 +174,7 @@ def check_request(q: str, kind: str | None, limit: int, offset: int) -> None:
     if len(q) > MAX_QUERY_CHARS:
         raise RequestError(f"parameter q has {len(q)} characters; at most {MAX_QUERY_CHARS} are allowed")
     if kind is not None and kind not in KINDS:
-        raise RequestError(f"parameter kind must be one of {', '.join(KINDS)} (or left out for both), not {kind!r}")
+        raise RequestError(f"parameter kind must be {' or '.join(KINDS)} (or left out for both), not {kind[:40]!r}")
     if not 1 <= limit <= MAX_LIMIT:
         raise RequestError(f"parameter limit must be between 1 and {MAX_LIMIT}, not {limit}")
     if not 0 <= offset <= MAX_OFFSET:

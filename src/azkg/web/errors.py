@@ -17,12 +17,14 @@ from azkg.negotiation import choose
 
 log = logging.getLogger("azkg.web")
 ERROR_TYPES = ("text/plain", "application/json", "text/html")
+API_ERROR_TYPES = ("application/json", "text/plain", "text/html")  # the JSON API's clients get JSON by default
 
 
 def error_response(request: Request, status: int, code: str, message: str, headers: dict | None = None) -> Response:
     request_id = request.scope.get("azkg.request_id", "")
     body = {"error": {"status": status, "code": code, "message": message, "request_id": request_id}}
-    media = choose(request.headers.get("accept"), ERROR_TYPES) or "text/plain"
+    offered = API_ERROR_TYPES if request.url.path.startswith(("/api/", "/search", "/dumps")) else ERROR_TYPES
+    media = choose(request.headers.get("accept"), offered) or offered[0]
     if media == "application/json":
         content = json.dumps(body, ensure_ascii=False)
     elif media == "text/html":

@@ -22,7 +22,8 @@ from azkg.web.views import facts, resource
 router = APIRouter(tags=["linked data"])
 
 # Turtle first: a client that sends no Accept (or */*) gets RDF; browsers ask for text/html by name
-OFFERED = ("text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml")
+OFFERED = ("text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml",
+           "application/json")  # plain JSON clients get JSON-LD
 DESCRIBE = {
     "id": ("describe-entity", "entity"),
     "fact": ("describe-fact", "fact"),
@@ -38,18 +39,23 @@ def negotiate(request: Request, suffix: str | None) -> str:
     chosen = choose(request.headers.get("accept"), OFFERED)
     if chosen is None:
         raise NotAcceptableError(f"this resource is available as: {', '.join(OFFERED)}")
-    return chosen
+    return "application/ld+json" if chosen == "application/json" else chosen
 
 
 def alternates(links: Links, path: str) -> list[tuple[str, str]]:
     return [(suffix, links.url(f"{path}.{suffix}")) for suffix in SUFFIXES]
 
 
-async def rdf(request: Request, kind: str, path: str, media_type: str) -> Response:
-    links = Links.of(request)
-    iri = links.iri_of(path)
+async def require_exists(request: Request, path: str) -> str:
+    iri = Links.of(request).iri_of(path)
     if not await ask(request, "exists", resource=iri):
         raise NotFoundError(f"the graph has nothing on <{iri}>")
+    return iri
+
+
+async def rdf(request: Request, kind: str, path: str, media_type: str) -> Response:
+    links = Links.of(request)
+    iri = await require_exists(request, path)
     name, variable = DESCRIBE.get(kind, ("describe-resource", "resource"))
     body = await run_named(request, name, media_type, **{variable: iri})
     return Response(body, media_type=media_type, headers={"Vary": "Accept", "Content-Location": links.url(path)})
@@ -59,8 +65,12 @@ def _dereference(kind: str):
     async def handler(request: Request, rest: str) -> Response:
         stem, suffix = split_suffix(rest)
         check(kind, stem)
-        media_type = negotiate(request, suffix)
         path = f"{kind}/{stem}"
+        try:
+            media_type = negotiate(request, suffix)
+        except NotAcceptableError:
+            await require_exists(request, path)  # an unknown IRI is a 404 whatever the Accept
+            raise
         if kind == "graph":
             iri = Links.of(request).iri_of(path)
             return RedirectResponse(Links.of(request).url(f"store?graph={quote(iri, safe='')}"), status_code=303)

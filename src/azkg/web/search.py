@@ -9,7 +9,6 @@ search that started a moment earlier may still be reading.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from pathlib import Path
 from urllib.parse import urlencode
 

@@ -11,18 +11,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from azkg.errors import NotAcceptableError
+from azkg.export import EXPORTS
 from azkg.negotiation import choose
 from azkg.results import GRAPH_MEDIA
 from azkg.store import current_snapshot, evaluate, open_reader
 
 router = APIRouter(tags=["dataset"])
 OFFERED = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
-DUMP_TYPES = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-}
 COUNTS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
   (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"""
 ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o FILTER STRSTARTS(STR(?e), 'https://w3id.org/azkg/id/') }"
@@ -65,15 +60,20 @@ def _statistics(store_dir: Path) -> dict:
 
 def _describe(base: str, stats: dict) -> str:
     dataset = f"<{base}/.well-known/void#azkg>"
-    dumps = ", ".join(f"<{base}/store?default&format={name}>" for name in DUMP_TYPES)
+    # every RDF dump, plain and gzipped, is a void:dataDump; the figures CSV is not RDF: rdfs:seeAlso
+    files = [(f"<{base}/dumps/{e.filename}{gz}>", e.syntax is not None) for e in EXPORTS for gz in ("", ".gz")]
+    dumps = ", ".join(url for url, rdf in files if rdf)
+    see_also = ", ".join(url for url, rdf in files if not rdf)
     lines = [
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
         f"{dataset} a void:Dataset ;",
         '    dcterms:title "azkg: Azerbaijan\'s industrial zones, with sourced facts"@en ;',
         f"    void:sparqlEndpoint <{base}/sparql> ;",
         f"    void:dataDump {dumps} ;",
+        f"    rdfs:seeAlso {see_also} ;",
         '    void:uriSpace "https://w3id.org/azkg/" ;',
         "    void:vocabulary <https://w3id.org/azkg/def/> , <http://www.w3.org/ns/prov#> ,",
         "        <http://www.w3.org/ns/oa#> ;",
