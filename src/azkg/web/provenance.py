@@ -4,6 +4,8 @@ from the named queries in `azkg/queries/` (docs/provenance.md shows them), shape
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Query, Request
 
 from azkg.errors import NotFoundError, RequestError
@@ -34,10 +36,13 @@ async def describe(request: Request, kind: str, rest: str) -> tuple[str, list[di
 
 async def entity_view(request: Request, slug: str) -> dict:
     iri, rows, namer = await describe(request, "id", slug)
+    fact_rows, conflict_rows = await asyncio.gather(  # two workers at once
+        select(request, "facts", entity=iri), select(request, "conflicts", entity=iri)
+    )
     return {
         "entity": resource(iri, rows, namer),
-        "facts": facts(await select(request, "facts", entity=iri), namer),
-        "conflicts": conflicts(await select(request, "conflicts", entity=iri), namer),
+        "facts": facts(fact_rows, namer),
+        "conflicts": conflicts(conflict_rows, namer),
     }
 
 
@@ -47,8 +52,10 @@ async def fact_view(request: Request, path: str) -> dict:
     if not found:
         raise NotFoundError(f"<{iri}> is not a fact")
     fact = found[0]
-    ingestion_rows = await select(request, "resource", resource=fact["ingestion"]["iri"])
-    source_rows = await select(request, "resource", resource=fact["source"]["iri"])
+    ingestion_rows, source_rows = await asyncio.gather(
+        select(request, "resource", resource=fact["ingestion"]["iri"]),
+        select(request, "resource", resource=fact["source"]["iri"]),
+    )
     return {
         "fact": fact,
         "source": _source(fact["source"]["iri"], source_rows, namer, with_text=False),
