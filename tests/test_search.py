@@ -25,6 +25,7 @@ LABEL = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 ALT_LABEL = pyoxigraph.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 AZKG = "https://w3id.org/azkg/def/"
 FACT, QUOTE = pyoxigraph.NamedNode(AZKG + "Fact"), pyoxigraph.NamedNode(AZKG + "Quote")
+INGESTION = pyoxigraph.NamedNode(AZKG + "Ingestion")
 EXACT = pyoxigraph.NamedNode("http://www.w3.org/ns/oa#exact")
 TOKEN = "x" * 16
 AZERBAIJANI = str.maketrans("escgiouESCGIOU", "əşçğıöüƏŞÇĞİÖÜ")  # ASCII letters to Azerbaijani ones
@@ -50,12 +51,13 @@ def is_a(store: pyoxigraph.Store, node: pyoxigraph.NamedNode, cls: pyoxigraph.Na
 
 
 def entity_names(store: pyoxigraph.Store, predicate: pyoxigraph.NamedNode) -> set[tuple[str, str]]:
-    """(iri, name) for every label or alias of something that is not a fact, a quote or an ontology term."""
+    """(iri, name) for every label or alias of something that is not a fact, a quote, an ingestion or an
+    ontology term."""
     return {
         (quad.subject.value, quad.object.value)
         for quad in store.quads_for_pattern(None, predicate, None)
         if isinstance(quad.subject, pyoxigraph.NamedNode) and not quad.subject.value.startswith(AZKG[:-1])
-        and not is_a(store, quad.subject, FACT) and not is_a(store, quad.subject, QUOTE)
+        and not any(is_a(store, quad.subject, kind) for kind in (FACT, QUOTE, INGESTION))
     }
 
 

@@ -159,7 +159,7 @@ def export(settings: Settings, name: str, store_dir: Path | None, output: Path |
             ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
         store, _ = open_reader(store_dir or settings.store_dir)
         if output is None:
-            _write_export(store, export_named(name), click.get_binary_stream("stdout"), compress)
+            _write_export(store, export_named(name), sys.stdout.buffer, compress)
             return
         _write_export_file(store, export_named(name), output, compress)
     except AzkgError as err:

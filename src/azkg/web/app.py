@@ -18,7 +18,7 @@ from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
 from azkg.store import Writer, ensure_store
-from azkg.web import dumps, graph_store, provenance, resources, search, sparql, void, writes
+from azkg.web import dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 
 log = logging.getLogger("azkg.web")
@@ -55,7 +55,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     app.state.service = service
     app.state.settings = settings
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
-                   provenance.router, resources.router):
+                   provenance.router, resources.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)

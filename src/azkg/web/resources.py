@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from azkg.errors import NotAcceptableError, NotFoundError
 from azkg.negotiation import choose
 from azkg.web import provenance
+from azkg.web.charts import figure_charts
 from azkg.web.html import render
 from azkg.web.links import Links
 from azkg.web.lookups import ask, run_named, select
@@ -89,7 +90,8 @@ async def page(request: Request, kind: str, stem: str, path: str) -> Response:
     if kind == "id":
         view = await provenance.entity_view(request, stem)
         conflicted = {value["fact"]["iri"] for group in view["conflicts"] for value in group["values"]}
-        return render(request, "entity.html", headers=headers, **context, **view, conflicted=conflicted)
+        charts = figure_charts(view["facts"], conflicted)
+        return render(request, "entity.html", headers=headers, **context, **view, conflicted=conflicted, charts=charts)
     if kind == "fact":
         return render(request, "fact.html", headers=headers, **context, **await provenance.fact_view(request, stem))
     if kind == "source":
