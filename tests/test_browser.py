@@ -1,0 +1,174 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, against a real `azkg serve`.
+
+Screenshots of each page go to test-output/screenshots/ (not committed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from tests.server import Server, running_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(ROOT, tmp_path_factory.mktemp("ui") / "store") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (.ci/run installs it with apt-get)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page whose requests may reach only the server on 127.0.0.1; anything else is blocked and recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.blocked = []
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+
+    def only_local(route):
+        if route.request.url.startswith(server.base + "/"):
+            route.continue_()
+        else:
+            page.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_an_example_query_runs_in_the_editor_with_the_internet_blocked(page, server):
+    page.goto(server.base + "/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click('a[data-example="01-residents"]')
+    page.wait_for_selector(".yasr table tbody tr")
+    rows = page.locator(".yasr table tbody tr").all_inner_texts()
+    expected = httpx.post(server.sparql, data={"query": "SELECT ?c WHERE { ?c azkg:residentIn id:sumgayit-industrial-park }"},
+                          headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert len(rows) == len(expected) == 3
+    for row in expected:
+        assert any(row["c"]["value"].rsplit("/", 1)[-1] in text for text in rows)
+    shot(page, "editor")
+    assert page.blocked == [] and page.errors == []
+
+
+def test_a_shared_link_carries_its_query(page, server):
+    query = "SELECT ?zone WHERE { ?zone a <https://w3id.org/azkg/def/IndustrialDistrict> } ORDER BY ?zone"
+    page.goto(server.base + "/query?" + urlencode({"query": query}))
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "IndustrialDistrict" in page.locator(".yasqe .CodeMirror").inner_text()
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert page.locator(".yasr table tbody tr").count() == 4
+    assert page.blocked == []
+
+
+def test_search_suggestions_lead_to_the_entity_page_and_its_facts(page, server):
+    page.goto(server.base + "/")
+    shot(page, "home")
+    page.locator("#home-search").press_sequentially("sumg", delay=40)
+    page.wait_for_selector('#home-search-list [role="option"]')
+    first = page.locator('#home-search-list [role="option"]').first
+    assert "Sumgayit Industrial Park" in first.inner_text()
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#home-search").get_attribute("aria-activedescendant") == first.get_attribute("id")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/sumgayit-industrial-park")
+    assert page.locator("h1").inner_text() == "Sumgayit Industrial Park"
+    facts = page.locator("table tbody tr[id]")
+    assert facts.count() == 21
+    assert page.locator("svg.figure-chart").count() >= 2
+    assert page.locator("svg.figure-chart rect.conflicting").count() >= 4
+    shot(page, "entity")
+    assert page.errors == []
+
+
+def test_a_quote_opens_on_its_highlighted_sentence_in_the_source(page, server):
+    page.goto(server.base + "/id/sumgayit-industrial-park")
+    row = page.locator("tr#sumgayit-area")
+    row.locator("summary").click()
+    exact = row.locator("blockquote mark").inner_text()
+    assert "640 hectares" in exact
+    row.locator("a", has_text="in the source").click()
+    page.wait_for_url("**/source/azernews-2026-01-27#q-*")
+    anchor = page.url.rsplit("#", 1)[1]
+    page.wait_for_function("(id) => document.getElementById(id).nextElementSibling.getBoundingClientRect().top < innerHeight",
+                           arg=anchor)
+    highlighted = page.evaluate(
+        """(id) => { let el = document.getElementById(id), text = '';
+                     for (let n = el.nextElementSibling; n && n.tagName === 'MARK'; n = n.nextSibling?.nodeType === 1 ? n.nextElementSibling : null)
+                       text += n.textContent;
+                     const box = el.nextElementSibling.getBoundingClientRect();
+                     return {text, visible: box.bottom > 0 && box.top < window.innerHeight}; }""",
+        anchor,
+    )
+    assert highlighted["text"].startswith(exact[:30]) and highlighted["visible"]
+    shot(page, "source")
+
+
+def test_entity_source_and_conflicts_pages_work_without_javascript(browser, server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    for path, words in (("/id/azermirror", "exemptions"), ("/source/industrial-clusters-2025", "SCIP"),
+                        ("/conflicts", "Where sources disagree")):
+        page.goto(server.base + path)
+        assert words in page.content()
+        assert page.locator("table, .source-text").count() >= 1
+    page.goto(server.base + "/search?q=aghdam")
+    assert "Aghdam Industrial Park" in page.content()
+    shot(page, "conflicts-no-js")
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/id/sumgayit-industrial-park", "/source/azernews-2026-01-27", "/conflicts",
+                                  "/query", "/def"])
+def test_pages_fit_a_phone_screen(browser, server, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(server.base + path)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{path} is {overflow}px wider than a phone"
+    shot(page, "phone" + path.replace("/", "-"))
+    context.close()
+
+
+def test_every_form_field_has_a_label(page, server):
+    for path in ("/", "/search", "/query"):
+        page.goto(server.base + path)
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('main input:not([type=hidden]), header input, main select')]
+                 .filter(el => !el.closest('#yasgui'))
+                 .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
+        )
+        assert unlabelled == [], (path, unlabelled)
