@@ -222,7 +222,8 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
         _fail("serve", str(err))
     logging.getLogger("azkg").setLevel(logging.INFO)
     app = create_app(settings, service, store_dir)
-    click.echo(f"azkg: SPARQL endpoint at http://{host}:{port}/sparql", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
