@@ -2,7 +2,7 @@
 CSV for spreadsheets. Each is written to a binary file-like object as it is produced (pyoxigraph
 serialises in Rust and writes 8 KiB at a time), so memory stays the same whatever the store's size.
 
-What a dump holds (decided 2026-11-23): the data graph `https://w3id.org/azkg/graph/data` — the
+What a dump holds (decided 2026-11-22): the data graph `https://w3id.org/azkg/graph/data` — the
 triples of data/triples.ttl plus whatever writes added — and not the ontology, which is published
 apart. The triple syntaxes (nt, ttl, jsonld, rdfxml) hold its triples; the quad syntaxes (nq, trig)
 put them in the named graph, so that loading a dump into a store recreates the graph. A dump is the

@@ -31,14 +31,14 @@ from azkg.web.html import render
 from azkg.web.links import Links
 
 log = logging.getLogger("azkg.web")
-router = APIRouter(tags=["dataset"])
+router = APIRouter(prefix="/dumps", tags=["dataset"])
 INDEX_TYPES = ("application/json", "text/html")
 CHUNK_BYTES = 1 << 16  # what the thread gathers before handing a chunk over
 CHUNKS_AHEAD = 16  # chunks the thread may be ahead of the client: about 1 MiB per dump in flight
 GZIP = "application/gzip"
 
 
-@router.api_route("/dumps", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
+@router.api_route("", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
 async def dump_index(request: Request) -> Response:
     media_type = choose_index_type(request)
     snapshot = _live_snapshot(request)
@@ -55,7 +55,7 @@ async def dump_index(request: Request) -> Response:
         for export in EXPORTS
     ]
     modified = datetime.fromtimestamp(snapshot_time(snapshot), UTC).isoformat(timespec="seconds")
-    context = {"graph": DATA_GRAPH.value, "modified": modified, "triples": snapshot.triples, "dumps": dumps}
+    context = {"graph": DATA_GRAPH.value, "modified": modified, "store_triples": snapshot.triples, "dumps": dumps}
     if media_type == "text/html":
         return render(request, "dumps.html", headers={"Vary": "Accept"}, **context)
     return JSONResponse(context, headers={"Vary": "Accept"})
@@ -68,7 +68,7 @@ def choose_index_type(request: Request) -> str:
     return media_type
 
 
-@router.api_route("/dumps/{filename}", methods=["GET", "HEAD"], summary="Download a dump (add .gz for gzip)")
+@router.api_route("/{filename}", methods=["GET", "HEAD"], summary="Download a dump (add .gz for gzip)")
 async def dump(request: Request, filename: str) -> Response:
     found = export_of_file(filename)
     if found is None:
