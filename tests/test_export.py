@@ -49,13 +49,12 @@ QUAD_PARSE_WARNING = "ignore:Dataset.default_context is deprecated:DeprecationWa
 
 def as_stored(graph: Graph) -> Graph:
     """The graph as the store holds it: pyoxigraph keeps typed literals by value, so a decimal is
-    written in its canonical form ("640.0" -> "640") and the subtypes of xsd:integer become
-    xsd:integer. Nothing else may differ."""
+    written in its canonical form ("640.0" -> "640"), the same value. Nothing else may differ (the
+    build writes no subtype of xsd:integer, which the store would turn into xsd:integer)."""
     stored = Graph()
     for s, p, o in graph:
-        if isinstance(o, Literal) and o.datatype in INTEGERS:
-            o = Literal(str(int(o)), datatype=XSD.integer)
-        elif isinstance(o, Literal) and o.datatype == XSD.decimal:
+        assert not (isinstance(o, Literal) and o.datatype in INTEGERS - {XSD.integer}), o
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
             value = Decimal(str(o))
             o = Literal(str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f"),
                         datatype=XSD.decimal)

@@ -69,7 +69,7 @@ def client() -> Iterator[httpx.Client]:
 
 def by_value(triple: tuple) -> tuple:
     """A triple compared by literal value: Oxigraph's store keeps numbers by value, so the decimal 640.0
-    comes back as 640 and an xsd:nonNegativeInteger as the same xsd:integer."""
+    comes back as 640 (decision 0006)."""
     s, p, o = triple
     if isinstance(o, rdflib.Literal):
         value = o.toPython()

@@ -55,7 +55,7 @@ def test_shifted_quote_offsets_are_caught(real: tuple) -> None:
     graph = copy(real[3])
     selector = next(graph.subjects(RDF.type, OA.TextPositionSelector))
     start = graph.value(selector, OA.start)
-    graph.set((selector, OA.start, Literal(int(start) + 1, datatype=XSD.nonNegativeInteger)))
+    graph.set((selector, OA.start, Literal(int(start) + 1, datatype=XSD.integer)))
     error = check(real, graph)
     assert "quote-offsets-violation.rq" in str(error)
     assert "quote-context-violation.rq" in str(error)

@@ -7,7 +7,7 @@ triples of data/triples.ttl plus whatever writes added — and not the ontology,
 apart. The triple syntaxes (nt, ttl, jsonld, rdfxml) hold its triples; the quad syntaxes (nq, trig)
 put them in the named graph, so that loading a dump into a store recreates the graph. A dump is the
 graph as the store holds it: pyoxigraph keeps typed literals by value, so `640.0` comes back as
-`"640"^^xsd:decimal` and an `xsd:nonNegativeInteger` as an `xsd:integer`.
+`"640"^^xsd:decimal`, the same value (decision 0006).
 """
 
 from __future__ import annotations

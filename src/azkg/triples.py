@@ -113,8 +113,10 @@ def _add_quote(graph: Graph, claim: Claim, source: SourceDocument) -> URIRef:
     graph.add((text, OA.prefix, Literal(span.prefix)))
     graph.add((text, OA.suffix, Literal(span.suffix)))
     graph.add((position, RDF.type, OA.TextPositionSelector))
-    graph.add((position, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-    graph.add((position, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+    # xsd:integer, not Web Annotation's xsd:nonNegativeInteger: stores that keep literals by value
+    # (Oxigraph) turn the subtype into xsd:integer, and the dumps must equal this file (the shape keeps >= 0)
+    graph.add((position, OA.start, Literal(span.start, datatype=XSD.integer)))
+    graph.add((position, OA.end, Literal(span.end, datatype=XSD.integer)))
     return node
 
 
