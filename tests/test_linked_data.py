@@ -206,3 +206,10 @@ def test_an_unacceptable_type_gets_406_listing_the_types(server, client):
 def test_head_answers_without_a_body(server, client):
     response = client.head(server.base + "/id/azermirror", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and response.content == b""
+
+
+def test_void_points_at_the_deployment_and_the_persistent_base(server, client):
+    void = rdflib.Graph().parse(data=client.get(server.base + "/.well-known/void").content, format="turtle")
+    endpoints = {str(o) for o in void.objects(None, rdflib.URIRef("http://rdfs.org/ns/void#sparqlEndpoint"))}
+    spaces = {str(o) for o in void.objects(None, rdflib.URIRef("http://rdfs.org/ns/void#uriSpace"))}
+    assert endpoints == {PUBLIC + "sparql"} and spaces == {BASE}

@@ -15,6 +15,7 @@ from azkg.export import EXPORTS
 from azkg.negotiation import choose
 from azkg.results import GRAPH_MEDIA
 from azkg.store import current_snapshot, evaluate, open_reader
+from azkg.web.links import Links
 
 router = APIRouter(tags=["dataset"])
 OFFERED = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
@@ -36,8 +37,9 @@ async def void(request: Request) -> Response:
     if snapshot is None or snapshot.path not in cache:
         cache.clear()
         cache[snapshot.path if snapshot else None] = await asyncio.to_thread(_statistics, store_dir)
-    base = str(request.base_url).rstrip("/")
-    turtle = _describe(base, cache[snapshot.path if snapshot else None])
+    links = Links.of(request)
+    base = links.root.rstrip("/")
+    turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
     body = pyoxigraph.serialize(
         pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=GRAPH_MEDIA[media_type]
     )
@@ -58,7 +60,7 @@ def _statistics(store_dir: Path) -> dict:
     }
 
 
-def _describe(base: str, stats: dict) -> str:
+def _describe(base: str, stats: dict, uri_space: str) -> str:
     dataset = f"<{base}/.well-known/void#azkg>"
     # every RDF dump, plain and gzipped, is a void:dataDump; the figures CSV is not RDF: rdfs:seeAlso
     files = [(f"<{base}/dumps/{e.filename}{gz}>", e.syntax is not None) for e in EXPORTS for gz in ("", ".gz")]
@@ -74,7 +76,7 @@ def _describe(base: str, stats: dict) -> str:
         f"    void:sparqlEndpoint <{base}/sparql> ;",
         f"    void:dataDump {dumps} ;",
         f"    rdfs:seeAlso {see_also} ;",
-        '    void:uriSpace "https://w3id.org/azkg/" ;',
+        f'    void:uriSpace "{uri_space}" ;',
         "    void:vocabulary <https://w3id.org/azkg/def/> , <http://www.w3.org/ns/prov#> ,",
         "        <http://www.w3.org/ns/oa#> ;",
         f"    void:triples {stats['triples']} ;",
