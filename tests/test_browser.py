@@ -172,3 +172,19 @@ def test_every_form_field_has_a_label(page, server):
                  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.outerHTML)"""
         )
         assert unlabelled == [], (path, unlabelled)
+
+
+def test_numeric_results_draw_as_a_chart(page, server):
+    page.goto(server.base + "/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click('a[data-example="07-facts-per-source"]')
+    page.wait_for_selector(".yasr table tbody tr")
+    page.click(".yasr .select_chart")
+    chart = page.wait_for_selector("svg.azkg-chart")
+    assert chart.eval_on_selector_all("rect", "bars => bars.length") == 2
+    labels = chart.eval_on_selector_all("text", "texts => texts.map(t => t.textContent)")
+    counts = httpx.post(server.sparql, headers={"Accept": "application/sparql-results+json"}, data={
+        "query": "SELECT ?s (COUNT(?f) AS ?n) WHERE { ?f a azkg:FigureFact ; azkg:statedIn ?s } GROUP BY ?s"}).json()
+    for row in counts["results"]["bindings"]:
+        assert row["n"]["value"] in labels and row["s"]["value"].rsplit("/", 1)[-1] in labels
+    shot(page, "editor-chart")
