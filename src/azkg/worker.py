@@ -16,6 +16,9 @@ the kill. Messages to the service (over a multiprocessing pipe):
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -31,6 +34,14 @@ from azkg.store import CURRENT, QUERY_PREFIXES, open_reader
 
 PREBUFFER = 2048  # rows read before the head is sent, so that most answers know whether they were cut
 WHOLE_BYTES = 4 << 20  # an answer known complete and smaller than this goes in one message
+RUST_SELECT = {
+    "application/sparql-results+json": pyoxigraph.QueryResultsFormat.JSON,
+    "application/json": pyoxigraph.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": pyoxigraph.QueryResultsFormat.XML,
+    "application/xml": pyoxigraph.QueryResultsFormat.XML,
+    "text/csv": pyoxigraph.QueryResultsFormat.CSV,
+    "text/tab-separated-values": pyoxigraph.QueryResultsFormat.TSV,
+}
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,73 @@ def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
         conn.send(("whole", job.media_type, False, write_boolean(bool(results), job.media_type)))
         return
     if isinstance(results, pyoxigraph.QuerySolutions):
+        if job.media_type in RUST_SELECT and _answer_in_rust(conn, results, job):
+            return
+        results = _evaluate(store, job)  # too big or too many rows for one message: stream it, cut at the cap
         variables = [v.value for v in results.variables]
         rows: Iterator = ([solution[name] for name in variables] for solution in results)
         _stream(conn, job, rows, lambda items: write_solutions(variables, items, job.media_type))
         return
     _stream(conn, job, iter(results), lambda items: write_triples(items, job.media_type))
+
+
+class _Overflow(Exception):
+    pass
+
+
+class _Sink:
+    """Collects what pyoxigraph writes, up to WHOLE_BYTES and the deadline; past either it raises, which
+    stops the serialisation (pyoxigraph passes the exception through)."""
+
+    def __init__(self, deadline: float):
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.deadline = deadline
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > WHOLE_BYTES:
+            raise _Overflow
+        if time.time() > self.deadline:
+            raise DeadlinePassed
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _answer_in_rust(conn: Connection, results: pyoxigraph.QuerySolutions, job: Job) -> bool:
+    """Serialise the whole answer in Rust (far faster than row by row in Python) when it fits in one
+    message and under the row cap; False when it does not, and the caller streams it instead."""
+    sink = _Sink(job.deadline)
+    try:
+        results.serialize(output=sink, format=RUST_SELECT[job.media_type])
+    except _Overflow:
+        return False
+    except DeadlinePassed:
+        conn.send(("error", 503, "query_timeout", ""))
+        return True
+    except (OSError, RuntimeError) as err:
+        conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
+        return True
+    body = b"".join(sink.parts)
+    if count_rows(body, RUST_SELECT[job.media_type]) > job.max_rows:
+        return False
+    conn.send(("whole", job.media_type, False, body))
+    return True
+
+
+def count_rows(body: bytes, syntax: pyoxigraph.QueryResultsFormat) -> int:
+    """Rows of a serialised SELECT answer, exactly: literals are escaped in each format, so a row
+    marker cannot occur inside a value."""
+    if syntax == pyoxigraph.QueryResultsFormat.XML:
+        return body.count(b"<result>")
+    if syntax == pyoxigraph.QueryResultsFormat.TSV:
+        return body.count(b"\n") - 1  # newlines in values are written as \n
+    if syntax == pyoxigraph.QueryResultsFormat.CSV:
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+    return len(json.loads(body)["results"]["bindings"])
 
 
 def _evaluate(store: pyoxigraph.Store, job: Job) -> object:

@@ -1,0 +1,77 @@
+"""The worker's two ways of answering a SELECT: whole, serialised by pyoxigraph, when the answer fits in
+one message and under the row cap; streamed row by row and cut at the cap otherwise."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pyoxigraph
+import pytest
+
+from azkg import worker
+
+TRICKY = 'line one\nline two\t<result> "quoted", \\ back'
+FORMATS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+           "text/tab-separated-values", "application/json", "application/xml"]
+
+
+class Conn:
+    def __init__(self):
+        self.sent: list[tuple] = []
+
+    def send(self, message: tuple) -> None:
+        self.sent.append(message)
+
+
+@pytest.fixture(scope="module")
+def store() -> pyoxigraph.Store:
+    found = pyoxigraph.Store()
+    for index in range(30):
+        found.add(pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://example.org/s{index}"),
+                                  pyoxigraph.NamedNode("http://example.org/p"),
+                                  pyoxigraph.Literal(f"{TRICKY} {index}")))
+    return found
+
+
+def answer(store: pyoxigraph.Store, media_type: str, max_rows: int) -> Conn:
+    conn = Conn()
+    job = worker.Job("SELECT ?s ?o WHERE { ?s ?p ?o }", media_type, max_rows, time.time() + 30)
+    worker._answer(conn, store, job)
+    return conn
+
+
+def body_of(conn: Conn) -> bytes:
+    if conn.sent[0][0] == "whole":
+        return conn.sent[0][3]
+    return b"".join(message[1] for message in conn.sent if message[0] == "data")
+
+
+@pytest.mark.parametrize("media_type", FORMATS)
+def test_rows_are_counted_exactly_whatever_the_values_hold(store, media_type):
+    conn = answer(store, media_type, max_rows=1000)
+    assert conn.sent[0][0] == "whole" and conn.sent[0][2] is False
+    assert worker.count_rows(conn.sent[0][3], worker.RUST_SELECT[media_type]) == 30
+
+
+@pytest.mark.parametrize("media_type", FORMATS)
+def test_over_the_row_cap_the_answer_is_streamed_and_cut(store, media_type):
+    conn = answer(store, media_type, max_rows=7)
+    truncated = conn.sent[0][2] if conn.sent[0][0] in ("whole", "head") else None
+    assert truncated is True
+    assert worker.count_rows(body_of(conn), worker.RUST_SELECT[media_type]) == 7
+
+
+def test_an_answer_too_big_for_one_message_is_streamed(store, monkeypatch):
+    monkeypatch.setattr(worker, "WHOLE_BYTES", 500)
+    monkeypatch.setattr(worker, "PREBUFFER", 4)
+    conn = answer(store, "application/sparql-results+json", max_rows=1000)
+    assert conn.sent[0][0] == "head" and conn.sent[-1][0] == "end"
+    assert len(json.loads(body_of(conn))["results"]["bindings"]) == 30
+
+
+def test_a_passed_deadline_while_serialising_is_a_timeout(store):
+    conn = Conn()
+    job = worker.Job("SELECT ?s ?o WHERE { ?s ?p ?o }", "application/sparql-results+json", 1000, time.time() - 1)
+    worker._answer(conn, store, job)
+    assert conn.sent == [("error", 503, "query_timeout", "")]
