@@ -215,6 +215,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
 
     from azkg.settings import ServiceSettings, SettingError
     from azkg.web.app import create_app
+    from azkg.web.fast_sparql import FastSparql
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
@@ -224,7 +225,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     app = create_app(settings, service, store_dir)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(FastSparql(app), host=host, port=port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

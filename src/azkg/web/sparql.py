@@ -83,10 +83,16 @@ async def sparql_options() -> Response:
 
 
 async def _answer(request: Request, asked: QueryRequest) -> Response:
-    settings: ServiceSettings = request.app.state.service
-    pool: QueryPool = request.app.state.pool
+    return await answer(request.app.state, request.headers.get("accept"), asked)
+
+
+async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
+    """The answer to a query as a response, from the app's state (settings, pool) and the Accept header
+    alone, so that the fast path of `fast_sparql` and the routes above share it."""
+    settings: ServiceSettings = state.service
+    pool: QueryPool = state.pool
     shape = _check(asked.query, settings)
-    media_type = _media_type(request, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
+    media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
     max_rows = _tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int)
     job = Job(
@@ -130,14 +136,14 @@ def _check(query: str, settings: ServiceSettings):
     return shape
 
 
-def _media_type(request: Request, asked: QueryRequest, offered: tuple[str, ...]) -> str:
+def _media_type(accept: str | None, asked: QueryRequest, offered: tuple[str, ...]) -> str:
     name = asked.one("format")
     if name is not None:
         media_type = FORMAT_NAMES.get(name.lower(), name.lower())
         if media_type not in offered:
             raise NotAcceptableError(f"format '{name}' cannot carry this answer; use one of: {', '.join(offered)}")
         return media_type
-    chosen = choose(request.headers.get("accept"), offered)
+    chosen = choose(accept, offered)
     if chosen is None:
         raise NotAcceptableError(f"none of the accepted types fits this answer; acceptable: {', '.join(offered)}")
     return chosen
