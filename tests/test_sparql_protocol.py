@@ -315,3 +315,25 @@ def test_too_many_queries_get_429(tmp_path: Path, client: httpx.Client) -> None:
     refused = [r for r in responses if r.status_code == 429]
     assert refused, [r.status_code for r in responses]
     assert refused[0].headers["retry-after"] == "1" and "try again" in refused[0].text
+
+
+@pytest.mark.parametrize("query", [RESIDENTS, "ASK { ?s ?p ?o }", "CONSTRUCT { ?c a azkg:Company } WHERE { ?c a azkg:Company }",
+                                   "SELECT ?x WHERE { ?x ?y }", "SELECT (1/0 AS ?x) { } LIMIT"])
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv", "text/turtle", "application/json", None])
+def test_the_fast_path_answers_what_the_routes_answer(server: Server, client: httpx.Client, query: str, accept) -> None:
+    """A plain GET /sparql?query= is answered without FastAPI's routing; with an Origin header it goes through
+    the app. Both must give the same status, headers and body (CORS headers aside)."""
+    headers = {"Accept": accept} if accept else {}
+    fast = client.get(server.sparql, params={"query": query}, headers=headers)
+    routed = client.get(server.sparql, params={"query": query}, headers={**headers, "Origin": "https://example.org"})
+    assert fast.status_code == routed.status_code
+    assert routed.headers["access-control-allow-origin"] == "*"
+    ignored = {"date", "x-request-id", "access-control-allow-origin", "access-control-expose-headers"}
+    def kept(response: httpx.Response) -> dict[str, str]:  # CORS adds Origin to Vary
+        return {k: v.replace(", Origin", "") for k, v in response.headers.items() if k not in ignored}
+    assert kept(fast) == kept(routed)
+    assert fast.headers["x-request-id"] and fast.headers["x-request-id"] != routed.headers["x-request-id"]
+    if fast.status_code == 200:
+        assert fast.content == routed.content
+    else:
+        assert fast.text.replace(fast.headers["x-request-id"], "") == routed.text.replace(routed.headers["x-request-id"], "")
