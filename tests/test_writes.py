@@ -134,3 +134,19 @@ def test_read_only_service_refuses_writes(tmp_path, client: httpx.Client) -> Non
         response = client.post(read_only.base + "/update", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"},
                                headers=AUTH)
     assert response.status_code == 403 and "AZKG_UPDATE_TOKEN" in response.text
+
+
+def test_look_ups_and_pages_follow_a_write(server: Server, client: httpx.Client) -> None:
+    """Named-query answers are kept per store snapshot; a write makes a new snapshot, so they follow it."""
+    api = f"{server.base}/api/entities/azermirror"
+    before = client.get(api).json()
+    again = client.get(api).json()
+    assert before == again and "Mirror Makers of Sumgayit" not in before["entity"]["aliases"]
+    turtle = ('<https://w3id.org/azkg/id/azermirror> '
+              '<http://www.w3.org/2004/02/skos/core#altLabel> "Mirror Makers of Sumgayit"@en .')
+    response = client.post(f"{server.base}/store", params={"graph": "https://example.org/aliases"}, content=turtle,
+                           headers={**AUTH, "Content-Type": "text/turtle"})
+    assert response.status_code in (200, 201, 204)
+    assert "Mirror Makers of Sumgayit" in client.get(api).json()["entity"]["aliases"]
+    page = client.get(f"{server.base}/id/azermirror", headers={"Accept": "text/html"}).text
+    assert "Mirror Makers of Sumgayit" in page

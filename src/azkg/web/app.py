@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.source_sha256 = snapshot.source_sha256
         app.state.void_cache = {}
         app.state.label_cache = {}
+        app.state.answer_cache = OrderedDict()
         app.state.writer = Writer(store)
         app.state.writer.reset_to_live()
         app.state.write_lock = asyncio.Lock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from fastapi import Request
@@ -19,8 +20,28 @@ from azkg.worker import Job
 JSON_RESULTS = "application/sparql-results+json"
 
 
+CACHED_ANSWERS = 1024  # named-query answers kept per process (LRU), each under CACHED_BYTES
+CACHED_BYTES = 1 << 20
+
+
 async def run_named(request: Request, name: str, media_type: str, **bindings: str) -> bytes:
-    """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs."""
+    """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs. Snapshots never
+    change, so an answer is kept for the snapshot it was asked on (a newer snapshot has other keys)."""
+    snapshot = current_snapshot(request.app.state.store_dir)
+    key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
+    cache: OrderedDict = request.app.state.answer_cache
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    body = await _evaluate_named(request, name, media_type, bindings)
+    if len(body) <= CACHED_BYTES:
+        cache[key] = body
+        while len(cache) > CACHED_ANSWERS:
+            cache.popitem(last=False)
+    return body
+
+
+async def _evaluate_named(request: Request, name: str, media_type: str, bindings: dict[str, str]) -> bytes:
     service: ServiceSettings = request.app.state.service
     pool: QueryPool = request.app.state.pool
     job = Job(
