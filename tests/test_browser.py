@@ -188,3 +188,17 @@ def test_numeric_results_draw_as_a_chart(page, server):
     for row in counts["results"]["bindings"]:
         assert row["n"]["value"] in labels and row["s"]["value"].rsplit("/", 1)[-1] in labels
     shot(page, "editor-chart")
+
+
+def test_an_iri_in_the_results_opens_in_this_deployment(page, server):
+    """YASR links result IRIs to themselves; ours (under the persistent base) open here instead."""
+    page.goto(server.base + "/query")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.click('a[data-example="01-residents"]')
+    link = page.wait_for_selector('.yasr table tbody a[href="https://w3id.org/azkg/id/azermirror"]')
+    assert link.get_attribute("target") == "_blank"
+    with page.context.expect_page() as opened:
+        link.click()
+    opened.value.wait_for_url(server.base + "/id/azermirror")
+    assert opened.value.locator("h1").inner_text() == "Azermirror LLC"
+    assert page.blocked == []

@@ -49,5 +49,11 @@ async def home(request: Request) -> Response:
 async def editor(request: Request) -> Response:
     links = Links.of(request)
     prefixes = {name: PREFIXES[name] for name in EDITOR_PREFIXES if name in PREFIXES}
-    config = {"endpoint": links.url("sparql"), "prefixes": prefixes, "examples": example_links(links)}
+    config = {
+        "endpoint": links.url("sparql"),
+        "prefixes": prefixes,
+        "examples": example_links(links),
+        "base": links.base_iri,  # IRIs under it open in this deployment, not at the persistent base
+        "root": links.root,
+    }
     return render(request, "query.html", config=json.dumps(config), examples=config["examples"])

@@ -62,6 +62,15 @@
     endpointCatalogueOptions: { getData: () => [{ endpoint: config.endpoint }], keys: [] },
   });
 
+  // result IRIs under the persistent base open here, where they dereference
+  el.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (link && link.href.startsWith(config.base)) {
+      event.preventDefault();
+      window.open(config.root + link.href.slice(config.base.length), link.target || "_self");
+    }
+  });
+
   document.querySelectorAll("a[data-example]").forEach((link) => {
     link.addEventListener("click", (event) => {
       event.preventDefault();
