@@ -37,6 +37,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.void_cache = {}
         app.state.label_cache = {}
         app.state.answer_cache = OrderedDict()
+        app.state.answer_cache_bytes = 0
         app.state.writer = Writer(store)
         app.state.writer.reset_to_live()
         app.state.write_lock = asyncio.Lock()

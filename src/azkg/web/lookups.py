@@ -20,8 +20,8 @@ from azkg.worker import Job
 JSON_RESULTS = "application/sparql-results+json"
 
 
-CACHED_ANSWERS = 1024  # named-query answers kept per process (LRU), each under CACHED_BYTES
-CACHED_BYTES = 1 << 20
+CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
+CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 
 
 async def run_named(request: Request, name: str, media_type: str, **bindings: str) -> bytes:
@@ -34,10 +34,11 @@ async def run_named(request: Request, name: str, media_type: str, **bindings: st
         cache.move_to_end(key)
         return cache[key]
     body = await _evaluate_named(request, name, media_type, bindings)
-    if len(body) <= CACHED_BYTES:
+    if len(body) <= CACHED_ANSWER_BYTES:
         cache[key] = body
-        while len(cache) > CACHED_ANSWERS:
-            cache.popitem(last=False)
+        request.app.state.answer_cache_bytes += len(body)
+        while request.app.state.answer_cache_bytes > CACHED_BYTES:
+            request.app.state.answer_cache_bytes -= len(cache.popitem(last=False)[1])
     return body
 
 
