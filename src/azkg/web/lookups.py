@@ -35,8 +35,9 @@ async def run_named(request: Request, name: str, media_type: str, **bindings: st
         return cache[key]
     body = await _evaluate_named(request, name, media_type, bindings)
     if len(body) <= CACHED_ANSWER_BYTES:
+        previous = cache.pop(key, b"")  # two requests may have asked at once
         cache[key] = body
-        request.app.state.answer_cache_bytes += len(body)
+        request.app.state.answer_cache_bytes += len(body) - len(previous)
         while request.app.state.answer_cache_bytes > CACHED_BYTES:
             request.app.state.answer_cache_bytes -= len(cache.popitem(last=False)[1])
     return body
