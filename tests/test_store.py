@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
+import httpx
 import pyoxigraph
 import pytest
 
 from azkg.errors import QueryError, StoreError
 from azkg.settings import Settings
-from azkg.store import Writer, ensure_store, evaluate, open_reader
+from azkg.store import Writer, ensure_store, evaluate, exclusive, open_reader
 from tests.conftest import ROOT, run_cli
+from tests.server import running_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -132,3 +137,29 @@ def test_a_loaded_store_is_served_as_it_is(tmp_path: Path) -> None:
     settings = Settings(ROOT)
     snapshot, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
     assert not rebuilt and snapshot.triples == 1
+
+
+def test_writers_take_turns_across_processes(tmp_path: Path) -> None:
+    """`azkg load` beside a running service waits for the lock, loads, and the service serves the result
+    (the service holds no lock between writes; it used to hold primary open, and the load was refused)."""
+    store = tmp_path / "store"
+    extra = tmp_path / "extra.nt"
+    extra.write_text('<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> "Loaded beside" .\n')
+    with running_server(ROOT, store) as server:
+        held = threading.Event()
+
+        def hold_the_lock() -> None:
+            with exclusive(store):
+                held.set()
+                threading.Event().wait(1.0)
+
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        held.wait(5)
+        loaded = subprocess.run([sys.executable, "-m", "azkg.cli", "--root", str(ROOT), "load", str(extra),
+                                 "--store", str(store)], capture_output=True, text=True, timeout=60)
+        holder.join()
+        assert loaded.returncode == 0, loaded.stderr
+        answer = httpx.get(server.sparql, params={"query": 'ASK { ?s rdfs:label "Loaded beside" }'},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=30).json()
+        assert answer["boolean"] is True

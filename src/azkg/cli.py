@@ -16,7 +16,7 @@ from azkg.errors import AzkgError
 from azkg.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.settings import Settings, find_root
-from azkg.store import Writer, ensure_store, evaluate, open_reader
+from azkg.store import ensure_store, evaluate, open_reader, writing
 from azkg.tables import render_table
 
 
@@ -76,11 +76,10 @@ def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) ->
         _fail("load", f"no such file: {', '.join(missing)}")
     size = sum(f.stat().st_size for f in files)
     try:
-        writer = Writer(target)
-        with click.progressbar(length=size, label="loading", file=sys.stderr, show_pos=False) as bar:
-            summary = writer.load(files, progress=bar.update)
-        writer.publish()
-        writer.close()
+        with writing(target) as writer:  # waits for a running service's write, if any
+            with click.progressbar(length=size, label="loading", file=sys.stderr, show_pos=False) as bar:
+                summary = writer.load(files, progress=bar.update)
+            writer.publish()
     except (AzkgError, UnknownFormatError) as err:
         _fail("load", str(err))
     click.echo(

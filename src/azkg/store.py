@@ -7,13 +7,15 @@ DIR/CURRENT           JSON naming the live snapshot, its source hash and its tri
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -86,6 +88,31 @@ def evaluate(store: pyoxigraph.Store, query: str) -> object:
         return store.query(query, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
     except SyntaxError as err:
         raise QueryError(f"malformed query: {err}") from err
+
+
+@contextmanager
+def exclusive(store_dir: Path) -> Iterator[None]:
+    """Writers of one store folder take turns, across processes (several HTTP processes, or `azkg load`
+    beside a running service). The lock file sits beside the folder, which a rebuild replaces whole."""
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(store_dir.with_name(store_dir.name + ".lock"), "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def writing(store_dir: Path) -> Iterator[Writer]:
+    """The store's writer for one change: primary is opened under the lock and closed after, so that no
+    process holds RocksDB's own lock between writes."""
+    with exclusive(store_dir):
+        writer = Writer(store_dir)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 class Writer:
@@ -241,10 +268,11 @@ def ensure_store(
 ) -> tuple[Snapshot, bool]:
     """The store for data_file: built when missing, rebuilt when data_file changed since it was built.
     A store made by `azkg load` (which records no source) is served as it is."""
-    snapshot = current_snapshot(store_dir)
-    if snapshot is not None and snapshot.source_sha256 in (None, file_sha256(data_file)):
-        return snapshot, False
-    return build_store(store_dir, data_file, ontology_files, progress), True
+    with exclusive(store_dir):  # several processes may start at once; one builds, the others find it built
+        snapshot = current_snapshot(store_dir)
+        if snapshot is not None and snapshot.source_sha256 in (None, file_sha256(data_file)):
+            return snapshot, False
+        return build_store(store_dir, data_file, ontology_files, progress), True
 
 
 class _CountingReader:

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from azkg.errors import ForbiddenError, NotFoundError, RequestError, UnauthorizedError, UnsupportedMediaTypeError
 from azkg.query_text import scan
 from azkg.settings import ServiceSettings
-from azkg.store import Writer
+from azkg.store import writing
 from azkg.web.graph_params import target_graph
 from azkg.web.request_body import decode_params, only, read_body, utf8
 
@@ -114,14 +114,15 @@ async def _upload(request: Request, replace: bool) -> Response:
 
 
 async def _write(request: Request, change):
-    """Run one change on the writer, off the event loop, one at a time, and publish it."""
-    writer: Writer = request.app.state.writer
+    """Run one change off the event loop, one at a time (across processes too), and publish it."""
+    store_dir = request.app.state.store_dir
     async with request.app.state.write_lock:
 
         def apply():
-            result = change(writer)
-            writer.publish(request.app.state.source_sha256)
-            return result
+            with writing(store_dir) as writer:
+                result = change(writer)
+                writer.publish(request.app.state.source_sha256)
+                return result
 
         return await asyncio.to_thread(apply)
 
