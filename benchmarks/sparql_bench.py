@@ -1,6 +1,6 @@
 """Benchmark: azkg's /sparql against a naive FastAPI app and Oxigraph's Rust server, side by side.
 
-    python benchmarks/sparql_bench.py [--sizes 100000 1000000] [--seconds 3] [--out docs/benchmarks.md]
+    python benchmarks/sparql_bench.py [--sizes 100000 1000000] [--seconds 3] [--processes 1] [--out docs/benchmarks.md]
 
 Needs `wrk` (Debian: apt-get install wrk) and the `oxigraph` package (pip install -e ".[bench]").
 For each size it generates a synthetic graph in azkg's shape (parks, companies, figures with sources
@@ -205,7 +205,7 @@ def _latency(out: str, which: str) -> float:
 
 # ------------------------------------------------------------------ the run
 
-def bench_size(size: int, seconds: float, work: Path) -> list[str]:
+def bench_size(size: int, seconds: float, work: Path, processes: int = 1) -> list[str]:
     data = work / f"data-{size}.nt"
     parks, facts = generate(data, size)
     ours_store, rust_store = work / f"azkg-{size}", work / f"oxigraph-{size}"
@@ -221,7 +221,7 @@ def bench_size(size: int, seconds: float, work: Path) -> list[str]:
     ports = [free_port() for _ in range(3)]
     servers = [
         start("azkg", [str(BIN / "azkg"), "--root", str(ROOT), "serve", "--store", str(ours_store),
-                       "--port", str(ports[0])], f"http://127.0.0.1:{ports[0]}/sparql"),
+                       "--port", str(ports[0]), "--processes", str(processes)], f"http://127.0.0.1:{ports[0]}/sparql"),
         start("naive", [str(BIN / "uvicorn"), "naive_app:app", "--app-dir", str(ROOT / "benchmarks"),
                         "--port", str(ports[1]), "--log-level", "warning"],
               f"http://127.0.0.1:{ports[1]}/sparql", {"AZKG_BENCH_STORE": str(snapshot)}),
@@ -269,6 +269,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--processes", type=int, default=1, help="azkg's HTTP processes (serve --processes)")
     args = parser.parse_args()
     for tool in ("wrk", "/usr/bin/time"):
         if shutil.which(tool) is None:
@@ -281,10 +282,10 @@ def main() -> None:
               f"({cpu.group(1) if cpu else platform.machine()}), {memory} GiB, Python {platform.python_version()}, "
               "load generator wrk on the same machine.", "",
               f"Command: `python benchmarks/sparql_bench.py --sizes {' '.join(map(str, args.sizes))} "
-              f"--seconds {args.seconds:g}`", ""]
+              f"--seconds {args.seconds:g} --processes {args.processes}`", ""]
     with tempfile.TemporaryDirectory(prefix="azkg-bench-") as work:
         for size in args.sizes:
-            report += bench_size(size, args.seconds, Path(work))
+            report += bench_size(size, args.seconds, Path(work), args.processes)
             print("\n".join(report), flush=True)
     args.out.write_text("\n".join(report) + "\n", encoding="utf-8")
 

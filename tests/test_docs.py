@@ -14,9 +14,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 @pytest.mark.parametrize("setting", SERVICE_SETTINGS, ids=[s.name for s in SERVICE_SETTINGS])
 def test_setting_is_documented(setting) -> None:
-    default = {True: "true", False: "false", None: "none"}.get(setting.default, f"{setting.default:g}"
-                                                                 if isinstance(setting.default, float)
-                                                                 else str(setting.default))
+    if setting.default is None or isinstance(setting.default, bool):  # 1 == True, so no dict look-up here
+        default = {None: "none", True: "true", False: "false"}[setting.default]
+    else:
+        default = f"{setting.default:g}" if isinstance(setting.default, float) else str(setting.default)
     assert f"| {setting.name} | {setting.env} | {default} |" in README
 
 

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace
 
 from tests.conftest import ROOT
-from tests.server import Server, running_server
+from tests.server import Server, children, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +150,23 @@ def test_look_ups_and_pages_follow_a_write(server: Server, client: httpx.Client)
     assert "Mirror Makers of Sumgayit" in client.get(api).json()["entity"]["aliases"]
     page = client.get(f"{server.base}/id/azermirror", headers={"Accept": "text/html"}).text
     assert "Mirror Makers of Sumgayit" in page
+
+
+def test_several_http_processes_serve_and_see_every_write(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With http_processes=2 two uvicorn processes share the port, each with its own workers; a write
+    through either is published for both, so every later read on a fresh connection sees it."""
+    store = tmp_path_factory.mktemp("multi") / "s"
+    with running_server(ROOT, store, update_token=TOKEN, http_processes="2", query_workers="1") as server:
+        http_children = [pid for pid in children(server.pid) if children(pid)]  # uvicorn processes own workers
+        assert len(http_children) >= 2, http_children
+        for index in range(4):
+            turtle = f'<https://example.org/m{index}> <http://www.w3.org/2000/01/rdf-schema#label> "multi {index}" .'
+            with httpx.Client(timeout=30) as writer:
+                response = writer.post(f"{server.base}/store", params={"graph": f"https://example.org/g{index}"},
+                                       content=turtle, headers={**AUTH, "Content-Type": "text/turtle"})
+            assert response.status_code == 201, response.text
+            for _ in range(6):  # new connections, spread over both processes by the kernel
+                with httpx.Client(timeout=30) as reader:
+                    seen = reader.get(server.sparql, params={"query": f'ASK {{ ?s rdfs:label "multi {index}" }}'},
+                                      headers={"Accept": "application/sparql-results+json"}).json()
+                assert seen["boolean"] is True

@@ -205,6 +205,10 @@ def _write_export_file(store: pyoxigraph.Store, export: Export, path: Path, comp
 @click.option(
     "--workers", "query_workers", type=int, default=None, help="Query worker processes (AZKG_QUERY_WORKERS; default 2)."
 )
+@click.option(
+    "--processes", "http_processes", type=int, default=None,
+    help="HTTP server processes, each with its own workers (AZKG_HTTP_PROCESSES; default 1).",
+)
 @click.pass_obj
 def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **given: object) -> None:
     """Serve SPARQL over the store, built from data/triples.ttl on first start and when it changes."""
@@ -213,7 +217,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
 
     import uvicorn
 
-    from azkg.settings import ServiceSettings, SettingError
+    from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
     from azkg.web.app import create_app
     from azkg.web.fast_sparql import FastSparql
 
@@ -222,10 +226,19 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     except SettingError as err:
         _fail("serve", str(err))
     logging.getLogger("azkg").setLevel(logging.INFO)
-    app = create_app(settings, service, store_dir)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    uvicorn.run(FastSparql(app), host=host, port=port, log_level="warning", access_log=False)
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    if service.http_processes == 1:
+        uvicorn.run(FastSparql(create_app(settings, service, store_dir)), **options)
+        return
+    # each process builds its app from the environment (uvicorn starts them afresh), so hand it everything
+    for setting in SERVICE_SETTINGS:
+        value = getattr(service, setting.name)
+        if value is not None:
+            os.environ[setting.env] = str(value).lower() if isinstance(value, bool) else str(value)
+    os.environ["AZKG_ROOT"], os.environ["AZKG_STORE"] = str(settings.root), str(store_dir or settings.store_dir)
+    uvicorn.run("azkg.web.app:from_environment", factory=True, workers=service.http_processes, **options)
 
 
 if __name__ == "__main__":

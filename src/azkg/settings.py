@@ -100,6 +100,12 @@ SERVICE_SETTINGS = (
         "Worker processes that evaluate queries; one stuck past its time limit is killed and replaced.",
     ),
     Setting("max_waiting", 32, "Queries that may wait for a free worker; more get 429 with Retry-After."),
+    Setting(
+        "http_processes",
+        1,
+        "HTTP server processes sharing the port, each with its own query workers; more use more cores on light "
+        "queries (writes take turns through a lock file).",
+    ),
     Setting("allow_service", False, "Allow SERVICE, i.e. let the server send requests to other endpoints."),
     Setting(
         "update_token",
@@ -133,6 +139,7 @@ class ServiceSettings:
     max_query_depth: int = 256
     query_workers: int = 2
     max_waiting: int = 32
+    http_processes: int = 1
     allow_service: bool = False
     update_token: str | None = None
     base_iri: str = "https://w3id.org/azkg/"
@@ -159,6 +166,7 @@ class ServiceSettings:
             "max_query_depth",
             "query_workers",
             "max_waiting",
+            "http_processes",
         ):
             if getattr(self, name) <= 0:
                 raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")

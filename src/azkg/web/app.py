@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -21,6 +23,7 @@ from azkg.settings import ServiceSettings, Settings
 from azkg.store import ensure_store, writing
 from azkg.web import dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
+from azkg.web.fast_sparql import FastSparql
 
 log = logging.getLogger("azkg.web")
 
@@ -77,3 +80,12 @@ def _reset_primary(store_dir) -> None:
     """Primary back to the live snapshot, dropping whatever a crash left half-written."""
     with writing(store_dir) as writer:
         writer.reset_to_live()
+
+
+def from_environment() -> FastSparql:
+    """The app of one of several HTTP processes (`azkg serve --processes N`), from the environment that
+    the command set: AZKG_ROOT, AZKG_STORE and the AZKG_* settings."""
+    logging.getLogger("azkg").setLevel(logging.INFO)
+    settings = Settings(Path(os.environ["AZKG_ROOT"]))
+    service = ServiceSettings.from_environment(dict(os.environ))
+    return FastSparql(create_app(settings, service, Path(os.environ["AZKG_STORE"])))
