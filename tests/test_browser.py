@@ -202,3 +202,13 @@ def test_an_iri_in_the_results_opens_in_this_deployment(page, server):
     opened.value.wait_for_url(server.base + "/id/azermirror")
     assert opened.value.locator("h1").inner_text() == "Azermirror LLC"
     assert page.blocked == []
+
+
+def test_the_search_box_of_every_page_suggests_too(page, server):
+    page.goto(server.base + "/source/azernews-2026-01-27")
+    page.locator("#site-search").press_sequentially("azermi", delay=40)
+    option = page.wait_for_selector('#site-search-list [role="option"]')
+    assert "Azermirror" in option.inner_text()
+    option.click()
+    page.wait_for_url("**/id/azermirror*")
+    assert page.locator("h1").inner_text().startswith("Azermirror")
