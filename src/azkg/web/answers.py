@@ -53,6 +53,20 @@ async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
             return
 
 
+async def whole_answer(messages: AsyncIterator[tuple], timeout: float) -> bytes:
+    """The complete answer in memory, for the routers that read it themselves (small by construction)."""
+    first = await first_message(messages, timeout)
+    if first[0] == "whole":
+        return first[3]
+    chunks = []
+    async for message in messages:
+        if message[0] == "data":
+            chunks.append(message[1])
+        elif message[0] == "abort":
+            raise RuntimeError(message[1])
+    return b"".join(chunks)
+
+
 def timeout_message(timeout: float) -> str:
     return (
         f"the query ran longer than its time limit of {timeout:g} s and was stopped; the limit is the "

@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from azkg.errors import NotAcceptableError, NotFoundError
 from azkg.negotiation import GRAPH_TYPES, choose
 from azkg.pool import QueryPool
-from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
+from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message, whole_answer
 from azkg.web.graph_params import target_graph
 from azkg.worker import Job
 
@@ -53,12 +53,5 @@ async def store_get(request: Request) -> Response:
 
 
 async def _ask(pool: QueryPool, query: str, timeout: float) -> bool:
-    chunks = []
-    async for message in pool.run(Job(query, "application/sparql-results+json", 1, time.time() + timeout), timeout):
-        if message[0] == "whole":
-            chunks.append(message[3])
-        elif message[0] == "data":
-            chunks.append(message[1])
-        elif message[0] == "error":
-            raise RuntimeError(message[3])
-    return bool(json.loads(b"".join(chunks))["boolean"])
+    job = Job(query, "application/sparql-results+json", 1, time.time() + timeout)
+    return bool(json.loads(await whole_answer(pool.run(job, timeout), timeout))["boolean"])

@@ -14,7 +14,7 @@ from azkg.named_queries import named_query
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings
 from azkg.store import current_snapshot
-from azkg.web.answers import first_message
+from azkg.web.answers import whole_answer
 from azkg.worker import Job
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -53,17 +53,7 @@ async def _evaluate_named(request: Request, name: str, media_type: str, bindings
         time.time() + service.query_timeout,
         bindings=tuple(sorted(bindings.items())),
     )
-    messages = pool.run(job, service.query_timeout)
-    first = await first_message(messages, service.query_timeout)
-    if first[0] == "whole":
-        return first[3]
-    chunks = []
-    async for message in messages:
-        if message[0] == "data":
-            chunks.append(message[1])
-        elif message[0] == "abort":
-            raise RuntimeError(message[1])
-    return b"".join(chunks)
+    return await whole_answer(pool.run(job, service.query_timeout), service.query_timeout)
 
 
 class Iri(str):
