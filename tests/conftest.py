@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyoxigraph
 import pytest
 from click.testing import CliRunner, Result
@@ -43,3 +45,10 @@ def store() -> pyoxigraph.Store:
     graph = pyoxigraph.Store()
     graph.bulk_load(path=str(ROOT / "data" / "triples.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
     return graph
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    """An HTTP client for the module's real server (generous timeout: the machines are shared)."""
+    with httpx.Client(timeout=60) as http:
+        yield http

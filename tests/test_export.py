@@ -201,12 +201,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=60) as http:
-        yield http
-
-
 PLAIN = {"Accept-Encoding": "identity"}
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pyoxigraph
 import pytest
 import rdflib
@@ -59,12 +58,6 @@ def one_of_each(graph: rdflib.Graph, ontology: rdflib.Graph) -> dict[str, str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with running_server(ROOT, tmp_path_factory.mktemp("ld") / "store", public_url=PUBLIC) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as http:
-        yield http
 
 
 def by_value(triple: tuple) -> tuple:

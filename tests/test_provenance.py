@@ -28,12 +28,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as http:
-        yield http
-
-
 def documented(name: str, variable: str | None = None) -> str:
     """The block of docs/provenance.md that is queries/<name>.rq with `?variable` bound by VALUES."""
     text = named_query(name).strip()

@@ -251,12 +251,6 @@ def server(served_store: Path) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as http:
-        yield http
-
-
 def find(server: Server, client: httpx.Client, **params) -> dict:
     response = client.get(server.base + "/search", params=params, headers=JSON)
     assert response.status_code == 200, response.text

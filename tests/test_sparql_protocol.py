@@ -34,12 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as http:
-        yield http
-
-
 def uris(response: httpx.Response) -> list[str]:
     results = pyoxigraph.parse_query_results(response.content, pyoxigraph.QueryResultsFormat.JSON)
     return [solution[results.variables[0]].value for solution in results]

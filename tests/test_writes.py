@@ -24,12 +24,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as http:
-        yield http
-
-
 def ask(server: Server, client: httpx.Client, query: str) -> bool:
     return client.get(server.sparql, params={"query": query}).json()["boolean"]
 
