@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from azkg.errors import NotFoundError, RequestError
+from azkg.formats import rdf_syntax
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SHAPES = {
@@ -20,13 +21,8 @@ SHAPES = {
     "def": (re.compile(r"(?:[A-Za-z][A-Za-z0-9]*|[a-z-]+/[a-z0-9-]+)?"), "def, def/<Term> or def/<scheme>/<concept>"),
     "graph": (re.compile(SLUG), "graph/<name>, such as graph/data"),
 }
-SUFFIXES = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "html": "text/html",
-}
+# the suffixes of linked-data documents: the RDF syntaxes' own extensions, and the page
+SUFFIXES = {suffix: rdf_syntax(suffix).media_type for suffix in ("ttl", "nt", "jsonld", "rdf")} | {"html": "text/html"}
 
 
 def split_suffix(rest: str) -> tuple[str, str | None]:
