@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -53,6 +54,51 @@ def build(settings: Settings, check: bool) -> None:
         f"{target} {state}: {result.triples} triples ({result.asserted} asserted, {result.entailed} entailed), "
         f"{result.facts} facts, {result.entities} entities, {result.sources} sources"
     )
+
+
+@main.group()
+def entities() -> None:
+    """Look up the curated entities."""
+
+
+@entities.command("find")
+@click.argument("name")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Entities shown at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_obj
+def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> None:
+    """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
+    from azkg.lookup import find_entities
+
+    if not name.strip():
+        _fail("entities find", "NAME is empty; give a name such as 'Sumgayit Industrial Park'")
+    try:
+        matches = find_entities(settings, name, limit)
+    except AzkgError as err:
+        _fail("entities find", str(err))
+    if as_json:
+        click.echo(json.dumps([_match_json(m) for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo(f"no entity is named like '{name}'; add it to {settings.relative(settings.entities_file)}")
+        sys.exit(1)
+    for match in matches:
+        click.echo(_match_text(match))
+
+
+def _match_json(match) -> dict:
+    return {
+        "id": match.id, "type": match.type, "label": match.label, "exact": match.exact,
+        "score": round(match.score, 3), "matched": match.matched, "facts": match.facts,
+        "names": [{"name": use.name, "sources": list(use.sources)} for use in match.names],
+    }
+
+
+def _match_text(match) -> str:
+    head = f"{match.id} ({match.type}): {match.label}, {match.facts} claim(s)"
+    head += "" if match.exact else f"; did you mean? '{match.matched}' is {match.score:.0%} alike"
+    lines = [head] + [f"    {use.name!r} in {', '.join(use.sources) or 'no source text'}" for use in match.names]
+    return "\n".join(lines)
 
 
 STORE_OPTION = click.option(
