@@ -16,7 +16,10 @@ from azkg.names import normalise, similarity
 from azkg.settings import Settings
 
 GENERIC = frozenset(
-    ["industrial", "park", "parks", "zone", "zones", "district", "districts", "quarter", "economic", "plant", "factory", "company", "production", "of", "and", "the", "city", "region", "free", "special"]
+    {
+        "industrial", "park", "parks", "zone", "zones", "district", "districts", "quarter", "economic", "plant",
+        "factory", "company", "production", "of", "and", "the", "city", "region", "free", "special",
+    }
 )
 NEAR = 0.8  # below this ratio a name is not offered as "did you mean"
 COUNTED = ("about", "object", "product", "counterparty")  # claim fields that name an entity
