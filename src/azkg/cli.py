@@ -56,6 +56,38 @@ def build(settings: Settings, check: bool) -> None:
     )
 
 
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id", "source_id", default=None, help="The source id (default: <publisher>-<date>).")
+@click.option("--publisher", default=None, help="The outlet that published it: an entity id or name (entities.yaml).")
+@click.option("--published", default=None, help="Publication date, YYYY-MM-DD or YYYY-MM-DDThh:mm+hh:mm.")
+@click.option("--url", default=None, help="The address the text was retrieved from.")
+@click.option("--title", default=None, help="The headline, as the outlet gives it.")
+@click.option("--label", default=None, help="A name for the source in lists (default: the title, else made up).")
+@click.option("--language", default="en", show_default=True, help="The text's language (BCP 47).")
+@click.option("--syndicated-from", default=None, help="The original publisher, when --publisher republished it.")
+@click.option(
+    "--retrieved", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When it was retrieved (default: today)."
+)
+@click.pass_obj
+def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
+    """Register a new source: its text kept exactly as received, and what is known of it."""
+    from azkg.registry import Registration, register
+
+    given["id"] = given.pop("source_id")
+    options = {key: value for key, value in given.items() if value is not None}
+    if retrieved is not None:
+        options["retrieved"] = retrieved.date()
+    try:
+        done = register(settings, Registration(file, **options))
+    except AzkgError as err:
+        _fail("add", str(err))
+    click.echo(
+        f"added source '{done.id}': {settings.relative(done.text_file)} and {settings.relative(done.metadata_file)}; "
+        f"next: azkg draft {done.id}, or write data/curation/{done.id}.yaml (docs/curation.md)"
+    )
+
+
 @main.group()
 def entities() -> None:
     """Look up the curated entities."""

@@ -122,16 +122,17 @@ def _check_references(
         c.counterparty for c in claims if isinstance(c, FigureClaim)
     }
     for source in sources.values():
-        if source.publisher is not None and source.publisher not in entities:
-            problems.append(
-                Problem(
-                    source.metadata_file,
-                    source.metadata_line,
-                    "publisher",
-                    f"'{source.publisher}' is not an entity id of {entities_file}",
+        for key, entity_id in (("publisher", source.publisher), ("syndicated_from", source.syndicated_from)):
+            if entity_id is not None and entity_id not in entities:
+                problems.append(
+                    Problem(
+                        source.metadata_file,
+                        source.metadata_line,
+                        key,
+                        f"'{entity_id}' is not an entity id of {entities_file}",
+                    )
                 )
-            )
-        used.add(source.publisher)
+            used.add(entity_id)
     for entity in entities.values():
         if entity.id not in used:
             problems.append(

@@ -61,6 +61,10 @@ def _add_source(graph: Graph, source: SourceDocument) -> None:
         (AZKG.issuedNotBefore, source.issued_not_before),
         (AZKG.dateBasis, Literal(source.date_basis, lang=EN) if source.date_basis else None),
         (AZKG.receivedAs, Literal(source.received_as) if source.received_as else None),
+        (AZKG.originalPublisher, entity_iri(source.syndicated_from) if source.syndicated_from else None),
+        (SCHEMA.url, URIRef(source.url) if source.url else None),
+        (AZKG.urlBasis, Literal(source.url_basis, lang=EN) if source.url_basis else None),
+        (AZKG.retrievedOn, source.retrieved),
     ]
     for prop, value in optional:
         if value is not None:
