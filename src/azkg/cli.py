@@ -38,22 +38,34 @@ def main(ctx: click.Context, root: Path | None) -> None:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Do not write; exit 1 if data/triples.ttl differs from a fresh build.")
+@click.option("--with-drafts", is_flag=True, help="Include drafted claims that pass the checks (needs --output).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="With --with-drafts: the preview graph to write (never data/triples.ttl).",
+)
 @click.pass_obj
-def build(settings: Settings, check: bool) -> None:
-    """Check the sources and curated claims and write data/triples.ttl."""
+def build(settings: Settings, check: bool, with_drafts: bool, output: Path | None) -> None:
+    """Check the sources and curated claims and write data/triples.ttl, saying what changed."""
+    if with_drafts != (output is not None) or (with_drafts and check):
+        _fail("build", "--with-drafts and --output go together, without --check")
     try:
         from azkg.build import build as run_build  # rdflib and pySHACL take 0.3 s to import; only build needs them
 
-        result = run_build(settings, check=check)
+        result = run_build(settings, check=check, preview=output)
     except AzkgError as err:
         click.echo(f"azkg build: {err}", err=True)
         sys.exit(err.exit_code)
-    target = settings.relative(result.path)
+    target = settings.relative(result.path) if output is None else str(output)
     state = "is up to date" if check else ("written" if result.changed else "unchanged")
     click.echo(
         f"{target} {state}: {result.triples} triples ({result.asserted} asserted, {result.entailed} entailed), "
         f"{result.facts} facts, {result.entities} entities, {result.sources} sources"
     )
+    if result.changes is not None and result.changes.any:
+        click.echo("against the committed graph:\n" + "\n".join(f"  {line}" for line in result.changes.lines()))
+    if result.skipped_drafts:
+        click.echo(f"{len(result.skipped_drafts)} problem(s) kept drafted claims out of the preview:")
+        click.echo("\n".join(f"  {problem}" for problem in result.skipped_drafts))
 
 
 @main.command()

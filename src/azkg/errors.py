@@ -3,7 +3,9 @@
 AzkgError                 base of everything azkg raises on purpose
 ├── CurationError         curated data or sources are wrong; lists every problem with file, line, field
 ├── OntologyError         the ontology files are broken or fail their own checks
-└── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
+├── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
+├── RegistrationError     `azkg add` refused a text (unreadable, already registered, unknown publisher)
+└── PreviewTargetError    `azkg build --with-drafts` would overwrite data/triples.ttl
 """
 
 from __future__ import annotations
@@ -50,6 +52,18 @@ class OntologyError(AzkgError):
 
 class StaleDataError(AzkgError):
     code = "stale_data"
+
+
+class RegistrationError(AzkgError):
+    """`azkg add` refused a text: unreadable, a duplicate, or options that name nothing known."""
+
+    code = "registration_error"
+
+
+class PreviewTargetError(AzkgError):
+    """`azkg build --with-drafts` asked to write over the reviewed data/triples.ttl."""
+
+    code = "preview_target"
 
 
 class StoreError(AzkgError):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from azkg import located_yaml
 from azkg.dates import DateFormatError, parse_timestamp
-from azkg.errors import AzkgError, CurationError
+from azkg.errors import CurationError, RegistrationError
 from azkg.iris import is_slug
 from azkg.located_yaml import Record
 from azkg.lookup import find_entities
@@ -28,10 +28,6 @@ from azkg.sources import LANGUAGE
 
 MAX_BYTES = 1_000_000  # a news article is tens of kilobytes; megabytes mean the wrong file
 CYRILLIC_LANGUAGES = ("ru", "uk", "be", "bg", "sr", "kk", "ky", "tg", "az-Cyrl")
-
-
-class RegistrationError(AzkgError):
-    code = "registration_error"
 
 
 @dataclass(frozen=True)

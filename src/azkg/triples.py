@@ -98,6 +98,8 @@ def _add_claim(graph: Graph, claim: Claim, source: SourceDocument, labels: dict[
         graph.add((node, AZKG.phase, Literal(claim.phase)))
     if claim.note:
         graph.add((node, SKOS.editorialNote, Literal(claim.note, lang=EN)))
+    if claim.stated_by:
+        graph.add((node, AZKG.statedBy, entity_iri(claim.stated_by)))
     if isinstance(claim, FigureClaim):
         _add_figure(graph, node, claim, labels)
     elif isinstance(claim, RelationClaim):
@@ -136,7 +138,10 @@ def _add_figure(graph: Graph, node: URIRef, claim: FigureClaim, labels: dict[URI
         (AZKG.product, entity_iri(claim.product) if claim.product else None),
         (AZKG.perPeriod, claim.per),
         (AZKG.counterparty, entity_iri(claim.counterparty) if claim.counterparty else None),
+        (AZKG.partnerCountry, entity_iri(claim.partner_country) if claim.partner_country else None),
+        (AZKG.periodBasis, Literal(claim.period_basis, lang=EN) if claim.period_basis else None),
     ]
+    optional += [(AZKG.sameFigureAs, fact_iri(claim.source_id, twin)) for twin in claim.same_figure]
     if claim.period is not None:
         optional += [
             (AZKG.period, Literal(claim.period.text)),
