@@ -30,6 +30,33 @@ FIGURE = COMMON | {
     "counterparty", "country",
 }
 RELATION = COMMON | {"relation", "object", "value", "since", "date_basis"}
+FIELD_HELP = {  # docs/curation.md's table of fields is generated from this (azkg reference)
+    "id": "unique in the file; the fact's IRI is https://w3id.org/azkg/fact/<source>/<id>",
+    "draft": "set by `azkg draft` on a claim nobody has reviewed; delete the line to accept the claim",
+    "about": "the entity id the claim is about",
+    "quote": "the words of the source that state the claim, verbatim",
+    "occurrence": "which occurrence of the quote is meant (1-based), when it occurs more than once",
+    "as_of": "the date the claim holds at; default: the source's date",
+    "phase": "the project phase in the source's word (first, second, next); the word must be in the quote",
+    "status": "actual (default), ongoing or planned",
+    "note": "a curator's note (skos:editorialNote)",
+    "stated_by": "the person or body the article quotes as stating the claim (\"the ministry said\")",
+    "metric": "what the figure measures (a metric below)",
+    "value": "the full number the quote writes: \"6.7 billion\" is 6700000000; for a relation, a literal",
+    "values": "a figure the quote gives in several currencies: {AZN: 8100000000, USD: 4700000000}",
+    "currency": "the ISO 4217 code of a sum of money (manats AZN, $ USD, euros EUR)",
+    "unit": "the unit of anything else (a unit below)",
+    "approx": "how the source hedges the number; its words must be in the quote",
+    "period": "the period a flow covers: 2024, 2025-Q1 or 2018/2024; each year in the quote unless date_basis",
+    "date_basis": "how a date or period was worked out when the quote does not write its year",
+    "product": "an entity of type Product: what is counted or valued",
+    "per": "the period unit of a rate: year for \"annually\"",
+    "counterparty": "an organisation: the other party of a sum (the fund that granted a loan)",
+    "country": "a country: where imports come from or exports go to",
+    "relation": "a relation below",
+    "object": "the entity a relation links to (or a concept of its vocabulary)",
+    "since": "when a relation began (YYYY or YYYY-MM-DD); the year must be in the quote",
+}
 BOOLEANS = {"true": True, "false": False}
 
 

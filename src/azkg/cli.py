@@ -100,6 +100,26 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
     )
 
 
+@main.command()
+@click.option("--write", is_flag=True, help="Rewrite the generated block of docs/curation.md instead of printing it.")
+@click.pass_obj
+def reference(settings: Settings, write: bool) -> None:
+    """The curation reference (metrics, units, relations, fields), generated from the ontology."""
+    from azkg.ontology import load_ontology
+    from azkg.reference import render, replace_block
+
+    try:
+        block = render(load_ontology(settings.ontology_dir))
+    except AzkgError as err:
+        _fail("reference", str(err))
+    if not write:
+        click.echo(block, nl=False)
+        return
+    guide = settings.root / "docs" / "curation.md"
+    guide.write_text(replace_block(guide.read_text(encoding="utf-8"), block), encoding="utf-8")
+    click.echo(f"wrote the reference into {settings.relative(guide)}")
+
+
 @main.group()
 def entities() -> None:
     """Look up the curated entities."""
