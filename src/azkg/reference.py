@@ -64,7 +64,8 @@ def _relations(ontology: Ontology) -> list[str]:
             continue
         kind = "entity" if prop in ontology.object_properties().values() else "value"
         target = _names(set(ontology.graph.objects(prop, RDFS.range))) or "any"
-        rows.append(f"| `{name}` | {_names(domains) or 'any entity'} | {target} ({kind}) | {_definition(ontology, prop)} |")
+        source = _names(domains) or "any entity"
+        rows.append(f"| `{name}` | {source} | {target} ({kind}) | {_definition(ontology, prop)} |")
     return rows
 
 
