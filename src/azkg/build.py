@@ -18,8 +18,9 @@ from azkg.changes import Changes, compare
 from azkg.curation import load_curation
 from azkg.errors import PreviewTargetError, Problem, StaleDataError
 from azkg.inference import entailed
-from azkg.ontology import load_ontology
+from azkg.ontology import Ontology, load_ontology
 from azkg.settings import Settings
+from azkg.stats import readme_is_stale, write_readme
 from azkg.triples import build_graph
 from azkg.validation import check_ontology, validate_data
 
@@ -45,7 +46,7 @@ class BuildResult:
     skipped_drafts: tuple[Problem, ...] = ()  # with drafts: the drafted claims left out, and why
 
 
-def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, BuildResult]:
+def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, Ontology, BuildResult]:
     """Run every stage and return the Turtle text and graph with a summary; raise on any problem."""
     ontology = load_ontology(settings.ontology_dir)
     skipped: list[Problem] | None = [] if with_drafts else None
@@ -71,7 +72,7 @@ def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, B
         changed=False,
         skipped_drafts=tuple(sorted(set(skipped or []))),
     )
-    return text, graph, summary
+    return text, graph, ontology, summary
 
 
 def build(settings: Settings, check: bool = False, preview: Path | None = None) -> BuildResult:
@@ -82,11 +83,12 @@ def build(settings: Settings, check: bool = False, preview: Path | None = None) 
             f"--output {settings.relative(preview)}: a preview with drafts never replaces the reviewed graph; "
             "write it elsewhere"
         )
-    text, graph, summary = render(settings, with_drafts=preview is not None)
+    text, graph, ontology, summary = render(settings, with_drafts=preview is not None)
     target = preview or settings.triples_file
     current = target.read_text(encoding="utf-8") if target.exists() else None
     changed = current != text
     changes = compare(_parsed(settings.triples_file), graph)
+    readme = settings.root / "README.md"
     if check:
         if changed:
             listed = "".join(f"\n  {line}" for line in changes.lines())
@@ -94,10 +96,14 @@ def build(settings: Settings, check: bool = False, preview: Path | None = None) 
                 f"{settings.relative(target)} is stale: it differs from a fresh build; run `azkg build` and "
                 f"commit it{listed}"
             )
+        if readme_is_stale(readme, graph, ontology):
+            raise StaleDataError("README.md's figures are stale: run `azkg build` (or `azkg stats --write`)")
         return _with(summary, changed=False, changes=changes)
     if changed:
         _write_atomically(target, text)
         log.info("wrote %s", target)
+    if preview is None:
+        write_readme(readme, graph, ontology)
     return _with(summary, changed=changed, changes=changes)
 
 

@@ -120,6 +120,27 @@ def reference(settings: Settings, write: bool) -> None:
     click.echo(f"wrote the reference into {settings.relative(guide)}")
 
 
+@main.command()
+@click.option("--write", is_flag=True, help="Rewrite the figures in README.md instead of printing them.")
+@click.pass_obj
+def stats(settings: Settings, write: bool) -> None:
+    """What data/triples.ttl holds: sources, facts, quotes, entities by class, triples, conflicts."""
+    from rdflib import Graph
+
+    from azkg.ontology import load_ontology
+    from azkg.stats import render, write_readme
+
+    try:
+        graph = Graph().parse(settings.triples_file, format="turtle")
+        ontology = load_ontology(settings.ontology_dir)
+    except (OSError, SyntaxError, AzkgError) as err:
+        _fail("stats", f"{settings.relative(settings.triples_file)}: {err}")
+    if not write:
+        click.echo(render(graph, ontology), nl=False)
+    elif not write_readme(settings.root / "README.md", graph, ontology):
+        _fail("stats", "README.md has no block of generated figures")
+
+
 @main.group()
 def entities() -> None:
     """Look up the curated entities."""
