@@ -200,3 +200,21 @@ def test_the_api_is_in_the_openapi_schema(server, client):
     paths = client.get(server.base + "/openapi.json").json()["paths"]
     for path in ("/api/entities/{slug}", "/api/facts/{source}/{claim}", "/api/sources/{source}", "/api/conflicts"):
         assert path in paths and paths[path]["get"]["summary"]
+
+
+def test_entities_by_name_answers_what_the_command_answers(server, client):
+    from azkg.lookup import find_entities
+    from azkg.settings import Settings
+
+    answer = client.get(f"{server.base}/api/entities", params={"name": "sumgayit chemical industrial park"})
+    assert answer.status_code == 200
+    found = answer.json()["entities"]
+    expected = [m.as_json() for m in find_entities(Settings(ROOT), "sumgayit chemical industrial park")]
+    assert [{k: v for k, v in e.items() if k != "url"} for e in found] == expected
+    assert found[0]["id"] == "sumgayit-industrial-park" and found[0]["exact"]
+    assert found[0]["url"] == f"{server.base}/id/sumgayit-industrial-park"
+
+
+@pytest.mark.parametrize("params", [{}, {"name": ""}, {"name": "x" * 201}, {"name": "park", "limit": "0"}])
+def test_entities_by_name_refuses_bad_parameters(server, client, params):
+    assert client.get(f"{server.base}/api/entities", params=params).status_code in (400, 422)

@@ -162,21 +162,13 @@ def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> N
     except AzkgError as err:
         _fail("entities find", str(err))
     if as_json:
-        click.echo(json.dumps([_match_json(m) for m in matches], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([m.as_json() for m in matches], ensure_ascii=False, indent=2))
         return
     if not matches:
         click.echo(f"no entity is named like '{name}'; add it to {settings.relative(settings.entities_file)}")
         sys.exit(1)
     for match in matches:
         click.echo(_match_text(match))
-
-
-def _match_json(match) -> dict:
-    return {
-        "id": match.id, "type": match.type, "label": match.label, "exact": match.exact,
-        "score": round(match.score, 3), "matched": match.matched, "facts": match.facts,
-        "names": [{"name": use.name, "sources": list(use.sources)} for use in match.names],
-    }
 
 
 def _match_text(match) -> str:

@@ -45,6 +45,14 @@ class EntityMatch:
     def exact(self) -> bool:
         return self.score == 1.0
 
+    def as_json(self) -> dict:
+        """The shape `azkg entities find --json` prints and /api/entities?name= answers."""
+        return {
+            "id": self.id, "type": self.type, "label": self.label, "exact": self.exact,
+            "score": round(self.score, 3), "matched": self.matched, "facts": self.facts,
+            "names": [{"name": use.name, "sources": list(use.sources)} for use in self.names],
+        }
+
 
 def find_entities(settings: Settings, name: str, limit: int = 10) -> list[EntityMatch]:
     """Entities whose id, label or alias is `name` (exact first), then near misses, best first."""
