@@ -27,7 +27,7 @@ from azkg.vocab import AZKG
 COMMON = {"id", "about", "quote", "occurrence", "as_of", "phase", "status", "note", "stated_by", "draft"}
 FIGURE = COMMON | {
     "metric", "value", "values", "currency", "unit", "approx", "period", "date_basis", "product", "per",
-    "counterparty", "country",
+    "counterparty", "country", "terms",
 }
 RELATION = COMMON | {"relation", "object", "value", "since", "date_basis"}
 FIELD_HELP = {  # docs/curation.md's table of fields is generated from this (azkg reference)
@@ -53,6 +53,7 @@ FIELD_HELP = {  # docs/curation.md's table of fields is generated from this (azk
     "per": "the period unit of a rate: year for \"annually\"",
     "counterparty": "an organisation: the other party of a sum (the fund that granted a loan)",
     "country": "a country: where imports come from or exports go to",
+    "terms": "the terms of a loan or grant in the source's word (preferential, concessional); the word is in the quote",
     "relation": "a relation below",
     "object": "the entity a relation links to (or a concept of its vocabulary)",
     "since": "when a relation began (YYYY or YYYY-MM-DD); the year must be in the quote",
@@ -146,6 +147,7 @@ class ClaimReader:
             "per": read.choice("per", self.units, "unit"),
             "counterparty": self._entity(read, "counterparty", of_type=AZKG.Organization),
             "partner_country": self._entity(read, "country", of_type=AZKG.Country),
+            "terms": self._terms(read, quote),
         }
         if len(amounts) == 1:
             value, currency = amounts[0]
@@ -200,6 +202,12 @@ class ClaimReader:
                 f"{canonical(value)} is not a number the quote writes (it writes: {written}); "
                 "write the full number, such as 6700000000 for '6.7 billion'",
             )
+
+    def _terms(self, read: FieldReader, quote: QuoteSpan | None) -> str | None:
+        terms = read.text("terms")
+        if terms is not None and quote is not None and terms.lower() not in quote.exact.lower():
+            read.fail("terms", f"the word '{terms}' is not in the quote; quote the words that give the terms")
+        return terms
 
     def _check_currency(self, read: FieldReader, key: str, currency: str | None) -> None:
         if currency is not None and currencies.get(alpha_3=currency) is None:

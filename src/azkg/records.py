@@ -57,6 +57,7 @@ class FigureClaim(Claim):
     partner_country: str | None  # the other country of a trade figure: imports from it, exports to it
     period_basis: str | None  # how the period was dated when the quote does not write its year
     same_figure: tuple[str, ...]  # ids of the same figure in other currencies (one `values` claim)
+    terms: str | None  # a loan's or grant's terms in the source's word: preferential, concessional
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ def _add_figure(graph: Graph, node: URIRef, claim: FigureClaim, labels: dict[URI
         (AZKG.counterparty, entity_iri(claim.counterparty) if claim.counterparty else None),
         (AZKG.partnerCountry, entity_iri(claim.partner_country) if claim.partner_country else None),
         (AZKG.periodBasis, Literal(claim.period_basis, lang=EN) if claim.period_basis else None),
+        (AZKG.terms, Literal(claim.terms, lang=EN) if claim.terms else None),
     ]
     optional += [(AZKG.sameFigureAs, fact_iri(claim.source_id, twin)) for twin in claim.same_figure]
     if claim.period is not None:
