@@ -14,7 +14,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.responses import HTMLResponse
 
 from azkg.web.links import Links
-from azkg.web.security import PAGE_POLICY
+from azkg.web.security import page_policy
 
 router = APIRouter(include_in_schema=False)
 INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
@@ -45,19 +45,21 @@ async def redoc(request: Request) -> HTMLResponse:
         with_google_fonts=False,
     )
     # ReDoc styles itself with styled-components, which writes <style> elements at run time, and
-    # runs its search index in a worker made from a blob: URL
-    return with_policy(page, styles="'self' 'unsafe-inline'", workers="blob:")
+    # runs its search index in a worker made from a blob: URL. (Its footer's logo, from its CDN, stays
+    # blocked; ReDoc then hides it.)
+    return with_policy(page, styles=("'unsafe-inline'",), workers="blob:")
 
 
-def with_policy(page: HTMLResponse, styles: str | None = None, workers: str | None = None) -> HTMLResponse:
-    """The page with the pages' policy, widened by the hashes of its own inline scripts and styles."""
+def with_policy(page: HTMLResponse, styles: tuple[str, ...] = (), workers: str | None = None) -> HTMLResponse:
+    """The page under the pages' policy, widened by the hashes of its own inline scripts and styles."""
     found: dict[str, list[str]] = {"script": [], "style": []}
     for tag, text in INLINE.findall(bytes(page.body).decode()):
-        found[tag].append("'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'")
-    policy = PAGE_POLICY.replace("script-src 'self'", " ".join(["script-src 'self'", *found["script"]]))
-    # with 'unsafe-inline' no hash may be listed: a browser that knows hashes then ignores 'unsafe-inline'
-    policy = policy.replace("style-src 'self'", "style-src " + (styles or " ".join(["'self'", *found["style"]])))
-    if workers:
-        policy += f"; worker-src {workers}"
+        found[tag].append(source_hash(text))
+    # beside 'unsafe-inline' no hash may be listed: a browser that knows hashes then ignores 'unsafe-inline'
+    policy = page_policy(tuple(found["script"]), styles or tuple(found["style"]), workers)
     page.headers["content-security-policy"] = policy
     return page
+
+
+def source_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"

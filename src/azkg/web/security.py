@@ -12,13 +12,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from azkg.settings import ServiceSettings
 from azkg.web.errors import RequestIdMiddleware, error_response
 
-# Pages load scripts, styles, fonts and data from this deployment only; no inline script or style
-# (the templates have none), no plugins, no <base>, forms post here, and nobody may frame them.
-# img-src allows data: for the icons that YASGUI's and Swagger UI's style sheets embed.
-PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+
+def page_policy(scripts: tuple[str, ...] = (), styles: tuple[str, ...] = (), workers: str | None = None) -> str:
+    """Pages load scripts, styles, fonts and data from this deployment only; no inline script or style
+    (the templates have none) beyond the given sources (hashes), no plugins, no <base>, forms post
+    here, and nobody may frame them. img-src allows data: for the icons that YASGUI's and Swagger UI's
+    style sheets embed."""
+    script_src, style_src = " ".join(("'self'", *scripts)), " ".join(("'self'", *styles))
+    policy = (
+        f"default-src 'none'; script-src {script_src}; style-src {style_src}; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return policy + (f"; worker-src {workers}" if workers else "")
+
+
+PAGE_POLICY = page_policy()
 # Anything else (RDF, JSON, CSS, scripts) is no document: should a browser render it anyway, it may do nothing.
 OTHER_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 ALWAYS = [
