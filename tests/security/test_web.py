@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from azkg.settings import ServiceSettings, SettingError
 from tests.server import Server, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,3 +183,11 @@ def test_with_public_url_no_link_or_redirect_follows_the_host_header(published, 
         if response.headers.get("content-type", "").startswith("text/html"):
             links = [url for url in Markup(response.text).urls if url.startswith("http")]
             assert all(url.startswith(PUBLIC) or "127.0.0.1" not in url for url in links), path
+
+
+def test_trusted_hosts_must_be_host_names():
+    assert ServiceSettings(trusted_hosts=" kg.example.org , *.example.org,[::1] ").host_names == [
+        "kg.example.org", "*.example.org", "[::1]"]
+    for wrong in ("localhost:8000", "a*.example.org", "*example.org", "https://kg.example.org/"):
+        with pytest.raises(SettingError, match="trusted_hosts"):
+            ServiceSettings(trusted_hosts=wrong)
