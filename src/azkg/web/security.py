@@ -30,6 +30,7 @@ def page_policy(scripts: tuple[str, ...] = (), styles: tuple[str, ...] = (), wor
 PAGE_POLICY = page_policy()
 # Anything else (RDF, JSON, CSS, scripts) is no document: should a browser render it anyway, it may do nothing.
 OTHER_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+PAGE_CSP, OTHER_CSP = ((b"content-security-policy", policy.encode()) for policy in (PAGE_POLICY, OTHER_POLICY))
 ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -62,12 +63,11 @@ class SecurityHeaders:
 
 
 def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """The headers plus ours; a response that set its own policy (the API docs pages) keeps it."""
+    """The headers plus ours; a response that set its own policy (the editor, the API docs) keeps it."""
     names = {name.lower(): value for name, value in headers}
     added = list(ALWAYS)
     if b"content-security-policy" not in names:
-        page = names.get(b"content-type", b"").startswith(b"text/html")
-        added.append((b"content-security-policy", (PAGE_POLICY if page else OTHER_POLICY).encode()))
+        added.append(PAGE_CSP if names.get(b"content-type", b"").startswith(b"text/html") else OTHER_CSP)
     return headers + added
 
 
