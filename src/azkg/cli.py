@@ -341,8 +341,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     import uvicorn
 
     from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
-    from azkg.web.app import create_app
-    from azkg.web.fast_sparql import FastSparql
+    from azkg.web.app import asgi_app
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
@@ -353,7 +352,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if service.http_processes == 1:
-        uvicorn.run(FastSparql(create_app(settings, service, store_dir)), **options)
+        uvicorn.run(asgi_app(settings, service, store_dir), **options)
         return
     # each process builds its app from the environment (uvicorn starts them afresh), so hand it everything
     for setting in SERVICE_SETTINGS:

@@ -121,7 +121,13 @@ SERVICE_SETTINGS = (
         "public_url",
         None,
         "The deployment's own URL, such as https://example.org/azkg/; links in pages and dumps point "
-        "there. Without it, links follow the URL each request came in on.",
+        "there. Without it, links and redirects follow the URL each request came in on (its Host header).",
+    ),
+    Setting(
+        "trusted_hosts",
+        None,
+        "Comma-separated host names the service answers for, such as kg.example.org,localhost (*.example.org "
+        "for subdomains); a request with any other Host header gets 400. Without it, any host (for local use).",
     ),
 )
 
@@ -144,6 +150,7 @@ class ServiceSettings:
     update_token: str | None = None
     base_iri: str = "https://w3id.org/azkg/"
     public_url: str | None = None
+    trusted_hosts: str | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str], **given: object) -> ServiceSettings:
@@ -176,6 +183,16 @@ class ServiceSettings:
             value = getattr(self, name)
             if value is not None and (not value.startswith(("http://", "https://")) or not value.endswith("/")):
                 raise SettingError(f"{name} must be an http(s) URL ending in '/' (got {value!r})")
+        for host in self.host_names:
+            wildcard = "*" in host[1:] or (host.startswith("*") and not host.startswith("*."))
+            port = ":" in host and not host.startswith("[")  # [::1] is a host; localhost:8000 is not
+            if wildcard or port or "/" in host:
+                raise SettingError(f"trusted_hosts: {host!r} is not a host name (name, *.domain or [IPv6])")
+
+    @property
+    def host_names(self) -> list[str]:
+        """The trusted host names; empty for any host."""
+        return [name.strip().lower() for name in (self.trusted_hosts or "").split(",") if name.strip()]
 
 
 def _convert(setting: Setting, raw: object) -> object:

@@ -51,7 +51,7 @@ def _svg(figures: list[dict], conflicted: set[str]) -> Markup:
         value = escape((f"{hedge} " if hedge else "") + f"{fact['value']:,}".replace(",", " "))
         mark = " ≠ conflicting" if conflicting else ""
         parts.append(
-            f'<a href="{escape(fact["url"])}"><text x="0" y="{y + 15}">{label}</text>'
+            f'<a href="{escape(fact["url"] or "")}"><text x="0" y="{y + 15}">{label}</text>'
             f'<rect class="{"conflicting" if conflicting else "agreeing"}" x="{LABEL}" y="{y}" width="{length:.1f}" '
             f'height="{BAR}"><title>{escape(fact["label"] or "")}</title></rect>'
             f'<text x="{LABEL + length + 6:.1f}" y="{y + 15}">{value}{mark}</text></a>'
