@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.conftest import REPO, ROOT
 from tests.server import Server, running_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "test-output" / "screenshots"
+SHOTS = REPO / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 

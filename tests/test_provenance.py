@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 
 from azkg.named_queries import named_query
+from tests.conftest import ROOT
 from tests.server import Server, running_server
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/azkg/"
 ENTITY = BASE + "id/sumgayit-industrial-park"
 SOURCE = BASE + "source/azernews-2026-01-27"
