@@ -1,0 +1,385 @@
+"""`azkg draft SOURCE`: drafted claims for a curator to review, never invented.
+
+Every quote is a verbatim span of the source text and every value a number `numbers_in` reads from
+that quote. The pipeline: sentences and clauses (sentences) -> amounts (quantities) -> hedges, status,
+phase, period (qualifiers) -> metric (metrics) -> who the figure is about (mentions, context) ->
+relations -> conflicts with figures already curated -> YAML (writer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from azkg import located_yaml
+from azkg.drafting import metrics, qualifiers
+from azkg.drafting.context import SUBJECTS, Context
+from azkg.drafting.mentions import Entity, EntityIndex, guess_type, unknown_names
+from azkg.drafting.quantities import Quantity, quantities
+from azkg.drafting.relations import relations
+from azkg.drafting.sentences import Span, occurrence
+from azkg.drafting.vocabulary import Vocabulary, load_vocabulary
+from azkg.drafting.writer import render
+from azkg.errors import AzkgError, CurationError
+from azkg.located_yaml import Record
+from azkg.numbers import canonical, numbers_in
+from azkg.settings import Settings
+
+__all__ = ["Draft", "DraftError", "draft_source", "draft_text", "render"]
+
+
+class DraftError(AzkgError):
+    exit_code = 1
+
+
+@dataclass
+class Claim:
+    id: str
+    fields: dict[str, object]  # in output order, without id and draft
+    notes: list[str] = field(default_factory=list)
+    start: int = 0
+
+
+@dataclass
+class Draft:
+    source: str
+    curated_on: str
+    claims: list[Claim]
+    proposed: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    text: str
+    issued: str | None  # YYYY-MM-DD, when the source gives its date
+    language: str
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A figure already curated from another source, to compare drafts against."""
+
+    source: str
+    id: str
+    about: str
+    metric: str
+    measure: str  # currency code or unit
+    period: str | None
+    value: Decimal
+    status: str | None = None
+
+
+def draft_source(settings: Settings, source_id: str, curated_on: str) -> Draft:
+    source = load_source(settings, source_id)
+    if source.language.split("-")[0].lower() != "en":
+        raise DraftError(f"source '{source_id}' is in '{source.language}': the drafter reads English only")
+    entities = load_entities(settings.entities_file)
+    existing = load_existing(settings, exclude=source_id)
+    vocabulary = load_vocabulary(settings.ontology_dir)
+    from azkg.lookup import find_entities
+
+    def look_up(name: str) -> list[tuple[str, float]]:
+        try:
+            return [(m.id, m.score) for m in find_entities(settings, name, limit=3)]
+        except AzkgError:
+            return []
+
+    result = draft_text(source, entities, vocabulary, existing, curated_on, look_up)
+    if not result.claims:
+        raise DraftError(
+            f"found no figures or relations in {settings.relative(settings.sources_dir / (source_id + '.txt'))}"
+        )
+    return result
+
+
+def draft_text(
+    source: SourceInfo,
+    entities: list[Entity],
+    vocabulary: Vocabulary,
+    existing: list[Existing],
+    curated_on: str,
+    look_up=None,
+) -> Draft:
+    """The pipeline on a text in memory: what `draft_source` runs, and what the fuzz test calls."""
+    text = source.text
+    index = EntityIndex(entities)
+    context = Context.read(text, index)
+    country_codes = _country_codes(entities)
+    claims: list[Claim] = []
+    used: dict[str, int] = {}
+    for sentence in context.sentences:
+        found = quantities(text, sentence.span.start, sentence.span.end)
+        previous: Quantity | None = None
+        previous_metric: str | None = None
+        for quantity in found:
+            if quantity.unit == "inherit":
+                if previous is None or previous.currency or previous.unit in (None, "inherit"):
+                    continue
+                quantity.unit, quantity.counted = previous.unit, previous.counted
+                inherited = previous_metric
+            else:
+                inherited = None
+            claim, metric = _figure(context, sentence, quantity, source, vocabulary, existing, inherited)
+            previous, previous_metric = quantity, metric
+            if claim is not None:
+                claims.append(claim)
+    for relation in relations(context, source.issued, country_codes):
+        quote = text[relation.start : relation.end].strip()
+        if not quote:
+            continue
+        fields: dict[str, object] = {"about": relation.about, "relation": relation.relation}
+        if relation.object is not None:
+            fields["object"] = relation.object
+        else:
+            fields["value"] = relation.value
+        if relation.date_basis:
+            fields["date_basis"] = relation.date_basis
+        _add_quote(fields, text, relation.start, quote)
+        claims.append(Claim("", fields, [relation.reason], relation.start))
+    proposed = _proposals(text, context, vocabulary, look_up)
+    claims.sort(key=lambda c: (c.start, "relation" in c.fields))
+    for claim in claims:
+        kind = claim.fields.get("metric") or claim.fields.get("relation") or "figure"
+        base = _slug(f"{claim.fields.get('about') or 'unknown'}-{kind}")
+        used[base] = used.get(base, 0) + 1
+        claim.id = base if used[base] == 1 else f"{base}-{used[base]}"
+    return Draft(source.id, curated_on, claims, proposed)
+
+
+def _figure(
+    context: Context,
+    sentence,
+    quantity: Quantity,
+    source: SourceInfo,
+    vocabulary: Vocabulary,
+    existing: list[Existing],
+    inherited: str | None,
+):
+    text = source.text
+    clause = next((c for c in sentence.clauses if c.start <= quantity.start < c.end), sentence.span)
+    clause = Span(min(clause.start, quantity.start), max(clause.end, quantity.end))
+    notes: list[str] = []
+    sentence_text = text[sentence.span.start : sentence.span.end]
+    # a phase or period written elsewhere in the sentence widens the quote to take it in
+    quote_span = clause
+    for pattern in (qualifiers.PHASE, qualifiers.QUARTER, qualifiers.RANGE):
+        extra = pattern.search(sentence_text)
+        if extra and not pattern.search(text[clause.start : clause.end]):
+            a, b = sentence.span.start + extra.start(), sentence.span.start + extra.end()
+            quote_span = Span(min(quote_span.start, a), max(quote_span.end, b))
+            break
+    quote = text[quote_span.start : quote_span.end]
+    kind = metrics.kind_of(quantity.currency, quantity.unit)
+    at = quantity.start - quote_span.start
+    if inherited:
+        metric, why = inherited, "metric of the figure it is part of"
+    else:
+        metric, why = metrics.propose(quote, at, kind, quantity.counted, sentence_text, vocabulary.metrics)
+    notes.append(why)
+    written = numbers_in(quote)
+    values = quantity.values or {quantity.currency or "": quantity.value}
+    if not all(any(v == w for w in written) for v in values.values()):
+        return None, metric  # never draft a value the quote does not write
+    fields: dict[str, object] = {}
+    if metric in ("industrial-park-count", "industrial-district-count"):
+        subject, reason = _network(context), "a count of zones is about the zone network"
+    else:
+        types = {"Product"} if metric == "payload" else SUBJECTS
+        subject, reason = context.subject(sentence, quantity.start, types)
+        invested = re.match(r"\s+in\s+(?:an?|the)\s+", text[quantity.end : quantity.end + 8])
+        if invested and metric == "investment":
+            plants = [
+                m
+                for m in sentence.mentions
+                if m.type in ("Plant", "ServiceCentre", "Facility") and m.start > quantity.end
+            ]
+            if plants and plants[0].start - quantity.end < 40:
+                subject, reason = plants[0], "the plant the money is invested in"
+    fields["about"] = subject.id if subject else None
+    notes.append(f"about: {reason}" if subject else "about: no entity found; fill in")
+    fields["metric"] = metric
+    if quantity.values:
+        fields["values"] = {code: canonical(value) for code, value in quantity.values.items()}
+    else:
+        fields["value"] = canonical(quantity.value)
+        if quantity.currency:
+            fields["currency"] = quantity.currency
+        else:
+            fields["unit"] = quantity.unit
+    hedge, hedge_note = qualifiers.approximation(
+        text[max(0, quantity.number_start - 40) : quantity.number_start], vocabulary.approximations
+    )
+    if hedge:
+        fields["approx"] = hedge
+    if hedge_note:
+        notes.append(hedge_note)
+    status = qualifiers.status(quote)
+    if status == "ongoing" and metric in ("production-capacity", "jobs"):
+        status = "planned"
+    if status:
+        fields["status"] = status
+    phase = qualifiers.phase(quote)
+    if phase:
+        fields["phase"] = phase
+    period = qualifiers.period(quote, source.issued)
+    if period.value:
+        fields["period"] = period.value
+    if period.date_basis:
+        fields["date_basis"] = period.date_basis
+    if period.note:
+        notes.append(period.note)
+    _add_quote(fields, text, quote_span.start, quote)
+    notes.extend(_conflicts(fields, existing))
+    return Claim("", fields, notes, quantity.start), metric
+
+
+def _add_quote(fields: dict[str, object], text: str, start: int, quote: str) -> None:
+    n = occurrence(text, quote, start)
+    if n is not None:
+        fields["occurrence"] = n
+    fields["quote"] = quote
+
+
+def _network(context: Context):
+    networks = {e.id: e for e in context.index.entities.values() if e.type == "ZoneNetwork"}
+    if len(networks) == 1:
+        from azkg.drafting.mentions import Mention
+
+        return Mention(0, 0, next(iter(networks.values())))
+    return None
+
+
+def _conflicts(fields: dict[str, object], existing: list[Existing]) -> list[str]:
+    about, metric = fields.get("about"), fields.get("metric")
+    if not about or not metric:
+        return []
+    measures = (
+        fields["values"] if "values" in fields else {fields.get("currency") or fields.get("unit"): fields["value"]}
+    )
+    notes = []
+    for fact in existing:
+        if (fact.about, fact.metric, fact.period, fact.status) != (
+            about,
+            metric,
+            fields.get("period"),
+            fields.get("status"),
+        ):
+            continue
+        drafted = measures.get(fact.measure)
+        if drafted is not None and Decimal(str(drafted)) != fact.value:
+            notes.append(
+                f"conflicts with {fact.source}/{fact.id}: {canonical(fact.value)} {fact.measure} there, {drafted} here"
+            )
+    return notes
+
+
+def _proposals(text: str, context: Context, vocabulary: Vocabulary, look_up) -> list[dict[str, object]]:
+    proposed: list[dict[str, object]] = []
+    taken = set(context.index.entities)
+    for unknown in unknown_names(text, context.mentions):
+        near = look_up(unknown.name) if look_up else []
+        if any(score == 1.0 for _, score in near):
+            continue  # the look-up knows it (legal form or article aside)
+        entity_id = _slug(unknown.name)
+        if not entity_id or entity_id in taken:
+            continue
+        taken.add(entity_id)
+        entry: dict[str, object] = {
+            "id": entity_id,
+            "type": guess_type(unknown.name, text[unknown.end : unknown.end + 8], vocabulary.classes),
+            "label": unknown.name,
+            "names": [unknown.name],
+        }
+        if near:
+            entry["draft"] = "did you mean " + ", ".join(f"{i} ({score:.0%} alike)" for i, score in near) + "?"
+        proposed.append(entry)
+    return proposed
+
+
+def _country_codes(entities: list[Entity]) -> dict[str, str]:
+    return {e.code: e.id for e in entities if e.type == "Country" and e.code}
+
+
+def _slug(text: str) -> str:
+    from azkg.names import normalise
+
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", normalise(text))).strip("-")[:60].strip("-")
+
+
+# ---------------------------------------------------------------- reading the project
+
+
+def load_source(settings: Settings, source_id: str) -> SourceInfo:
+    text_path = settings.sources_dir / f"{source_id}.txt"
+    meta_path = settings.sources_dir / f"{source_id}.yaml"
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", source_id) or not text_path.is_file() or not meta_path.is_file():
+        known = sorted(p.stem for p in settings.sources_dir.glob("*.txt"))
+        raise DraftError(
+            f"no source '{source_id}' in {settings.relative(settings.sources_dir)}; known: {', '.join(known) or 'none'}"
+        )
+    try:
+        text = text_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DraftError(f"{settings.relative(text_path)} is not valid UTF-8 (byte {err.start})") from None
+    meta = located_yaml.load(meta_path, settings.relative(meta_path))
+    values = meta.values if isinstance(meta, Record) else {}
+    issued = values.get("issued")
+    language = values.get("language") or "en"
+    return SourceInfo(source_id, text, str(issued)[:10] if isinstance(issued, str) else None, str(language))
+
+
+def load_entities(path: Path) -> list[Entity]:
+    data = located_yaml.load(path, path.name)
+    entities = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, Record) or not isinstance(item.values.get("id"), str):
+            continue
+        v = item.values
+        names = (
+            tuple(str(n) for n in v.get("names") or [] if isinstance(n, str))
+            if isinstance(v.get("names"), list)
+            else ()
+        )
+        code = v.get("code") if isinstance(v.get("code"), str) else None
+        entities.append(Entity(str(v["id"]), str(v.get("type") or ""), str(v.get("label") or v["id"]), names, code))
+    return entities
+
+
+def load_existing(settings: Settings, exclude: str) -> list[Existing]:
+    """Figures of the other curation files (read as curated, so a half-built graph still counts)."""
+    found: list[Existing] = []
+    for path in sorted(settings.curation_dir.glob("*.yaml")):
+        if path == settings.entities_file or path.stem == exclude:
+            continue
+        try:
+            data = located_yaml.load(path, path.name)
+        except CurationError:
+            continue
+        claims = data.values.get("claims") if isinstance(data, Record) else None
+        for claim in claims if isinstance(claims, list) else []:
+            if not isinstance(claim, Record) or "metric" not in claim.values:
+                continue
+            v = claim.values
+            pairs = v.get("values") if isinstance(v.get("values"), Record) else None
+            measured = dict(pairs.values) if pairs else {v.get("currency") or v.get("unit"): v.get("value")}
+            for measure, value in measured.items():
+                try:
+                    number = Decimal(str(value))
+                except ArithmeticError:
+                    continue
+                found.append(
+                    Existing(
+                        path.stem,
+                        str(v.get("id")),
+                        str(v.get("about")),
+                        str(v.get("metric")),
+                        str(measure),
+                        v.get("period") if isinstance(v.get("period"), str) else None,
+                        number,
+                        v.get("status") if v.get("status") != "actual" else None,
+                    )
+                )
+    return found
