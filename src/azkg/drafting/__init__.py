@@ -169,6 +169,11 @@ def _figure(
         extra = pattern.search(sentence_text)
         if extra and not pattern.search(text[clause.start : clause.end]):
             a, b = sentence.span.start + extra.start(), sentence.span.start + extra.end()
+            holder = next((c for c in sentence.clauses if c.start <= a < c.end), None)
+            if holder is not None and a < clause.start:
+                a = holder.start  # "In the second phase, ...": the whole opener
+            elif holder is not None and b > clause.end:
+                b = holder.end
             quote_span = Span(min(quote_span.start, a), max(quote_span.end, b))
             break
     quote = text[quote_span.start : quote_span.end]
