@@ -50,7 +50,7 @@ def render(draft: Draft) -> str:
         f"source: {draft.source}",
         f"curated_on: {draft.curated_on}",
     ]
-    lines.append("claims:")
+    lines.append("claims:" if draft.claims else "claims: []")
     for claim in draft.claims:
         note = "; ".join(dict.fromkeys(n for n in claim.notes if n))
         lines.append("")
