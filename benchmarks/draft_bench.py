@@ -1,6 +1,6 @@
 """How well `azkg draft` drafts the seed articles, scored against their hand-curated claims.
 
-    .venv/bin/python benchmarks/draft_bench.py
+    .venv/bin/python benchmarks/draft_bench.py [-v]
 
 Each seed is drafted by the real command (`azkg draft SOURCE --output TMP`, in a fresh process so
 that import time counts) and compared with data/curation/<source>.yaml:
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ("azernews-2026-01-27", "industrial-clusters-2025")
 FIELDS = ("approx", "status", "phase", "period", "metric", "about")
 AZKG = Path(sys.executable).with_name("azkg")
+VERBOSE = "-v" in sys.argv  # list each miss
 
 
 def spans(text: str, claim: dict) -> tuple[int, int]:
@@ -85,7 +86,20 @@ def score(source: str) -> dict[str, float]:
                 used.add(i)
                 break
     right = sum(normal(g, f) == normal(d, f) for g, d in matched for f in FIELDS)
+    if VERBOSE:
+        for g, d in matched:
+            for f in FIELDS:
+                if normal(g, f) != normal(d, f):
+                    print(f"  {source} {g['id']}: {f} curated {normal(g, f)!r}, drafted {normal(d, f)!r}")
+        for g in gold:
+            if all(g is not m[0] for m in matched):
+                print(f"  {source} figure missed: {g['id']} {g['number']} {g['measure']}")
     gold_rel, mine_rel = relations(curated), relations(drafted)
+    if VERBOSE:
+        for missed in sorted(gold_rel - mine_rel):
+            print(f"  {source} relation missed: {missed}")
+        for extra in sorted(mine_rel - gold_rel):
+            print(f"  {source} relation not curated: {extra}")
     return {
         "figures": len(gold),
         "drafted": len(mine),

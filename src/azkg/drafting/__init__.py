@@ -8,6 +8,7 @@ relations -> conflicts with figures already curated -> YAML (writer).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +20,7 @@ from azkg.drafting.context import SUBJECTS, Context
 from azkg.drafting.mentions import Entity, EntityIndex, guess_type, unknown_names
 from azkg.drafting.quantities import Quantity, quantities
 from azkg.drafting.relations import relations
-from azkg.drafting.sentences import Span, occurrence
+from azkg.drafting.sentences import Span, occurrence, split_between
 from azkg.drafting.vocabulary import Vocabulary, load_vocabulary
 from azkg.drafting.writer import render
 from azkg.errors import AzkgError, CurationError
@@ -56,6 +57,7 @@ class SourceInfo:
     text: str
     issued: str | None  # YYYY-MM-DD, when the source gives its date
     language: str
+    issued_not_before: str | None = None  # the inferred bound of an undated source
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def draft_text(
         found = quantities(text, sentence.span.start, sentence.span.end)
         previous: Quantity | None = None
         previous_metric: str | None = None
+        pieces = _pieces(text, sentence, found)
         for quantity in found:
             if quantity.unit == "inherit":
                 if previous is None or previous.currency or previous.unit in (None, "inherit"):
@@ -122,12 +125,12 @@ def draft_text(
                 inherited = previous_metric
             else:
                 inherited = None
-            claim, metric = _figure(context, sentence, quantity, source, vocabulary, existing, inherited)
+            claim, metric = _figure(context, sentence, pieces, quantity, source, vocabulary, existing, inherited)
             previous, previous_metric = quantity, metric
             if claim is not None:
                 claims.append(claim)
-    for relation in relations(context, source.issued, country_codes):
-        quote = text[relation.start : relation.end].strip()
+    for relation in relations(context, source.issued, country_codes, source.issued_not_before):
+        quote = text[relation.start : relation.end].strip().rstrip(".!?;,")
         if not quote:
             continue
         fields: dict[str, object] = {"about": relation.about, "relation": relation.relation}
@@ -152,6 +155,7 @@ def draft_text(
 def _figure(
     context: Context,
     sentence,
+    pieces: list[Span],
     quantity: Quantity,
     source: SourceInfo,
     vocabulary: Vocabulary,
@@ -159,7 +163,7 @@ def _figure(
     inherited: str | None,
 ):
     text = source.text
-    clause = next((c for c in sentence.clauses if c.start <= quantity.start < c.end), sentence.span)
+    clause = next((c for c in pieces if c.start <= quantity.start < c.end), sentence.span)
     clause = Span(min(clause.start, quantity.start), max(clause.end, quantity.end))
     notes: list[str] = []
     sentence_text = text[sentence.span.start : sentence.span.end]
@@ -167,7 +171,8 @@ def _figure(
     quote_span = clause
     for pattern in (qualifiers.PHASE, qualifiers.QUARTER, qualifiers.RANGE):
         extra = pattern.search(sentence_text)
-        if extra and not pattern.search(text[clause.start : clause.end]):
+        own_year = qualifiers.ONE_YEAR.search(text[clause.start : clause.end]) and pattern is not qualifiers.PHASE
+        if extra and not own_year and not pattern.search(text[clause.start : clause.end]):
             a, b = sentence.span.start + extra.start(), sentence.span.start + extra.end()
             holder = next((c for c in sentence.clauses if c.start <= a < c.end), None)
             if holder is not None and a < clause.start:
@@ -239,6 +244,16 @@ def _figure(
     _add_quote(fields, text, quote_span.start, quote)
     notes.extend(_conflicts(fields, existing))
     return Claim("", fields, notes, quantity.start), metric
+
+
+def _pieces(text: str, sentence, found: list[Quantity]) -> list[Span]:
+    """The sentence's clauses, those with several figures cut between them where a new predicate starts."""
+    pieces: list[Span] = []
+    for clause in sentence.clauses:
+        inside = [q for q in found if clause.start <= q.start < clause.end]
+        cuts = [(a.end, b.start) for a, b in itertools.pairwise(inside)]
+        pieces.extend(split_between(text, clause, cuts) if cuts else [clause])
+    return pieces
 
 
 def _add_quote(fields: dict[str, object], text: str, start: int, quote: str) -> None:
@@ -333,7 +348,14 @@ def load_source(settings: Settings, source_id: str) -> SourceInfo:
     values = meta.values if isinstance(meta, Record) else {}
     issued = values.get("issued")
     language = values.get("language") or "en"
-    return SourceInfo(source_id, text, str(issued)[:10] if isinstance(issued, str) else None, str(language))
+    not_before = values.get("issued_not_before")
+    return SourceInfo(
+        source_id,
+        text,
+        str(issued)[:10] if isinstance(issued, str) else None,
+        str(language),
+        str(not_before)[:10] if isinstance(not_before, str) else None,
+    )
 
 
 def load_entities(path: Path) -> list[Entity]:

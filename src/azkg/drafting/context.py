@@ -22,8 +22,9 @@ ANAPHORA = {
     "company": ORGANISATIONS,
     "park": ZONES - {"ZoneNetwork"},
     "zone": ZONES - {"ZoneNetwork"},
+    "zones": {"ZoneNetwork"},
 }
-ANAPHOR = re.compile(r"\b(?:the|this|that|its)\s+(" + "|".join(ANAPHORA) + r")\b", re.IGNORECASE)
+ANAPHOR = re.compile(r"\b(?:the|this|that|its|these|those)\s+(" + "|".join(ANAPHORA) + r")\b", re.IGNORECASE)
 
 
 @dataclass
@@ -51,15 +52,13 @@ class Context:
             inside = [m for m in context.mentions if span.start <= m.start and m.end <= span.end]
             sentence = Sentence(span, clauses(text, span), inside, carried)
             context.sentences.append(sentence)
-            for mention in sorted(inside, key=lambda m: m.start):
-                if mention.type in SUBJECTS:
-                    history.append(mention)
+            history.extend(sorted(inside, key=lambda m: m.start))
             for anaphor in ANAPHOR.finditer(text, span.start, span.end):
                 resolved = _last_of(history, ANAPHORA[anaphor[1].lower()], anaphor.start())
                 if resolved is not None:
                     history.append(Mention(anaphor.start(), anaphor.end(), resolved.entity))
             history.sort(key=lambda m: m.start)
-            before_end = [m for m in history if m.start < span.end]
+            before_end = [m for m in history if m.start < span.end and m.type in SUBJECTS]
             carried = before_end[-1] if before_end else carried
         context._history = history  # every subject mention, anaphora resolved
         return context

@@ -98,6 +98,22 @@ class EntityIndex:
                 found.append(Mention(match.start(), match.end(), entity))
         return found
 
+    def named_inside(self, fragment: str, types: set[str]) -> list[Entity]:
+        """Entities of `types` one of whose names is a part of `fragment` ("mirror sheet" in "mirror sheet
+        production plant"), the longest names first and no two overlapping."""
+        folded, found, taken = fold(fragment), [], []
+        for key in sorted(self._names, key=lambda k: (-len(k), k)):
+            if key == folded.strip():
+                continue
+            for match in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", folded):
+                if any(a < match.end() and match.start() < b for a, b in taken):
+                    continue
+                for entity in self._names[key]:
+                    if entity.type in types and entity not in found:
+                        found.append(entity)
+                        taken.append((match.start(), match.end()))
+        return found
+
     def by_normalised(self, name: str) -> list[Entity]:
         wanted = normalise(name)
         return [e for e in self.entities.values() if wanted in {normalise(n) for n in (e.label, *e.names)}]

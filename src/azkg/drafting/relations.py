@@ -58,17 +58,21 @@ class Relation:
     date_basis: str | None = None
 
 
-def relations(context: Context, issued: str | None, country_codes: dict[str, str]) -> list[Relation]:
+def relations(
+    context: Context, issued: str | None, country_codes: dict[str, str], not_before: str | None = None
+) -> list[Relation]:
     found: list[Relation] = []
     for sentence in context.sentences:
-        found.extend(_in_sentence(context, sentence, issued, country_codes))
+        found.extend(_in_sentence(context, sentence, issued, country_codes, not_before))
     unique: dict[tuple, Relation] = {}
     for relation in found:
         unique.setdefault((relation.about, relation.relation, relation.object, relation.value), relation)
     return list(unique.values())
 
 
-def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes: dict[str, str]) -> Iterator[Relation]:
+def _in_sentence(
+    context: Context, sentence: Sentence, issued: str | None, codes: dict[str, str], not_before: str | None
+) -> Iterator[Relation]:
     text, span = context.text, sentence.span
     body = text[span.start : span.end]
     ms = sorted(sentence.mentions, key=lambda m: (m.start, m.id))
@@ -146,7 +150,11 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
             gap = between(plant, company)
             if (company.start >= plant.end and re.fullmatch(r"\s+(?:of|by)\s+[“\"]?", gap)) or (
                 company.end <= plant.start
-                and re.search(r"\b(?:is|are|will be)\s+(?:investing|building|constructing|opening|launching)\b", gap)
+                and re.search(
+                    r"\b(?:(?:is|are|will be)\s+(?:investing|building|constructing|opening|launching)|plans?\s+to\s+"
+                    r"(?:build|open|construct|launch|set up))\b",
+                    gap,
+                )
             ):
                 operator = company
         if operator is not None:
@@ -170,17 +178,15 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
                     )
                 break
         # the products in the plant's name: "mirror sheet production plant"
-        for product in context.index.mentions(text[plant.start : plant.end]):
-            if product.type == "Product":
-                yield Relation(
-                    plant.id,
-                    "produces",
-                    product.id,
-                    None,
-                    plant.start,
-                    plant.end,
-                    "a product named in the plant's name",
-                )
+        named = context.index.named_inside(text[plant.start : plant.end], {"Product"}) if plant.type == "Plant" else []
+        for product in named:
+            yield Relation(
+                plant.id, "produces", product.id, None, plant.start, plant.end, "a product named in the plant's name"
+            )
+    # a post's name with its country: "President of the Republic of Azerbaijan"
+    for post in of({"Post"}):
+        for country in context.index.named_inside(text[post.start : post.end], {"Country"}):
+            yield Relation(post.id, "postIn", country.id, None, post.start, post.end, "a country in the post's name")
     # events: the opening of a PLANT; people who attended
     for event in of(EVENTS):
         for plant in of(FACILITIES):
@@ -188,6 +194,19 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
                 r"\s+of\s+(?:the\s+|a\s+|an\s+)?", text[event.end : plant.start]
             ):
                 yield Relation(event.id, "inaugurates", plant.id, None, event.start, plant.end, "'<event> of <plant>'")
+                for zone in of(ZONES - {"ZoneNetwork"}):
+                    gap = text[plant.end : zone.start]
+                    if zone.start > plant.end and len(gap) < 60 and re.search(r"\s(?:at|in)\s+(?:the\s+)?$", gap):
+                        yield Relation(
+                            event.id,
+                            "locatedIn",
+                            zone.id,
+                            None,
+                            event.start,
+                            zone.end,
+                            "the event of a plant 'at' or 'in' a zone",
+                        )
+                        break
         if re.search(r"\b(?:participated|attended|took part|joined)\b", body):
             for person in of({"Person"}):
                 yield Relation(
@@ -200,8 +219,9 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
                     "a person who attended or took part",
                 )
         date = re.search(r"\bOn (" + "|".join(MONTHS) + r") (\d{1,2})\b", body)
-        if date and issued:
-            value = f"{issued[:4]}-{MONTHS.index(date[1]) + 1:02d}-{int(date[2]):02d}"
+        year, basis = _year_of(issued, not_before)
+        if date and year:
+            value = f"{year}-{MONTHS.index(date[1]) + 1:02d}-{int(date[2]):02d}"
             yield Relation(
                 event.id,
                 "eventDate",
@@ -210,11 +230,14 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
                 span.start + date.start(),
                 span.start + date.end(),
                 "'On <month> <day>'",
-                date_basis=f"The year is not written; taken from the source's date {issued[:10]}.",
+                date_basis=basis,
             )
     # COMPANY LLC: its legal form
     for company in of(ORGANISATIONS):
         form = LEGAL_FORM.match(text, company.end)
+        if form is None:  # the name matched was the label with its form ("Azermash OJSC")
+            inner = re.search(r"\s" + LEGAL_FORM.pattern + "$", text[company.start : company.end])
+            form = LEGAL_FORM.match(text, company.start + inner.start()) if inner else None
         if form:
             yield Relation(
                 company.id,
@@ -318,7 +341,7 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
         ]
         if places and text[places[0].end : places[0].end + 1] == ",":
             after = [m for m in of(ORGANISATIONS) if m.start > places[0].end]
-            if after and re.fullmatch(r",\s+", text[places[0].end : after[0].start]):
+            if after and re.fullmatch(r",\s+(?:an?\s+|the\s+)?", text[places[0].end : after[0].start]):
                 end = after[0].end + (re.match(r"\s+\w+\s+\w+", text[after[0].end :]) or re.match("", "")).end()
                 yield Relation(after[0].id, "locatedIn", places[0].id, None, span.start, end, "'In <place>, <company>'")
     # a loan from ORG / ORG allocated a loan
@@ -329,6 +352,8 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
             after,
         )
         took = re.search(r"\bloan\s+(?:\w+\s+){0,6}?from\s+(?:the\s+)?$", text[span.start : lender.start])
+        if re.search(r"\bunder\s+the\s+$", text[max(span.start, lender.start - 12) : lender.start]):
+            gave = None  # "the Fund under the Ministry ... allocated": the ministry is not the lender
         if gave or took:
             subject, why = context.subject(sentence, span.start, FACILITIES | ORGANISATIONS)
             if subject is not None and subject.id != lender.id:
@@ -469,6 +494,17 @@ def _in_sentence(context: Context, sentence: Sentence, issued: str | None, codes
                 span.start + founded.end(),
                 f"'{founded[0]}'; the subject {why}",
             )
+
+
+def _year_of(issued: str | None, not_before: str | None) -> tuple[str | None, str]:
+    if issued:
+        return issued[:4], f"The year is not written; taken from the source's date {issued[:10]}."
+    if not_before:
+        return not_before[:4], (
+            f"The year is not written and the source is undated; taken from the inferred bound {not_before[:10]} "
+            "(check it)."
+        )
+    return None, ""
 
 
 def _open_quote(text: str, start: int) -> int:

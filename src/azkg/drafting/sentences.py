@@ -61,12 +61,37 @@ def clauses(text: str, sentence: Span) -> list[Span]:
     spans = [_strip(text, sentence.start + a, sentence.start + b) for a, b in pieces]
     spans = [_trim_stop(text, s) for s in spans if s.end > s.start]
     joined: list[Span] = []
+    opener = False  # the last piece is an opener not yet joined to its clause
     for span in spans:
-        if joined and _is_opener(joined[-1].text(text)) and not _is_opener(span.text(text)):
+        if joined and opener and not _is_opener(span.text(text)):
             joined[-1] = Span(joined[-1].start, span.end)
+            opener = False
         else:
             joined.append(span)
+            opener = _is_opener(span.text(text))
     return joined
+
+
+def split_between(text: str, clause: Span, cuts: list[tuple[int, int]]) -> list[Span]:
+    """A clause that states several figures, cut at ' and ' / ' while ' between two of them when what
+    follows is a new predicate ("covers 640 hectares and currently hosts 40 enterprises"), not a second
+    object of the same verb ("100 vehicles and 300 bodies")."""
+    pieces, start = [], clause.start
+    for left_end, right_start in cuts:
+        gap = text[left_end:right_start]
+        match = None
+        for found in re.finditer(r"\s+(?:and|while|whereas)\s+", gap):
+            match = found
+            break
+        if match is None:
+            continue
+        after = gap[match.end() :]
+        if not after.strip() or re.match(r"[\d$€₼£(]", after) or not re.match(r"[a-z]", after):
+            continue
+        pieces.append(Span(start, left_end + match.start()))
+        start = left_end + match.end()
+    pieces.append(Span(start, clause.end))
+    return pieces
 
 
 def _is_opener(piece: str) -> bool:
