@@ -14,6 +14,7 @@ that import time counts) and compared with data/curation/<source>.yaml:
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ("azernews-2026-01-27", "industrial-clusters-2025")
+HELDOUT = ROOT / "benchmarks" / "heldout"
+HELDOUT_ID = "heldout-2026-03-12"
 FIELDS = ("approx", "status", "phase", "period", "metric", "about")
 AZKG = Path(sys.executable).with_name("azkg")
 VERBOSE = "-v" in sys.argv  # list each miss
@@ -64,14 +67,15 @@ def normal(claim: dict, field: str) -> str | None:
     return None if value is None else str(value)
 
 
-def score(source: str) -> dict[str, float]:
-    text = (ROOT / "data/sources" / f"{source}.txt").read_text(encoding="utf-8")
-    curated = yaml.safe_load((ROOT / "data/curation" / f"{source}.yaml").read_text(encoding="utf-8"))["claims"]
+def score(source: str, root: Path = ROOT, gold_file: Path | None = None) -> dict[str, float]:
+    text = (root / "data/sources" / f"{source}.txt").read_text(encoding="utf-8")
+    gold_file = gold_file or root / "data/curation" / f"{source}.yaml"
+    curated = yaml.safe_load(gold_file.read_text(encoding="utf-8"))["claims"]
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "draft.yaml"
         started = time.perf_counter()
         subprocess.run(
-            [str(AZKG), "--root", str(ROOT), "draft", source, "--output", str(out)], check=True, capture_output=True
+            [str(AZKG), "--root", str(root), "draft", source, "--output", str(out)], check=True, capture_output=True
         )
         seconds = time.perf_counter() - started
         drafted = yaml.safe_load(out.read_text(encoding="utf-8"))["claims"]
@@ -113,6 +117,22 @@ def score(source: str) -> dict[str, float]:
     }
 
 
+def score_heldout() -> dict[str, float]:
+    """The held-out article, drafted in a temporary copy of the project with its entities added."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for part in ("ontology", "data"):
+            shutil.copytree(ROOT / part, root / part)
+        for suffix in (".txt", ".yaml"):
+            shutil.copy(HELDOUT / f"{HELDOUT_ID}{suffix}", root / "data/sources" / f"{HELDOUT_ID}{suffix}")
+        entities = root / "data/curation/entities.yaml"
+        entities.write_text(
+            entities.read_text(encoding="utf-8") + (HELDOUT / "entities.yaml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+        return score(HELDOUT_ID, root, HELDOUT / "curation.yaml")
+
+
 def main() -> None:
     header = (
         "| source | figures (curated / drafted) | figure recall | figure precision | fields right "
@@ -120,8 +140,9 @@ def main() -> None:
     )
     print(header)
     print("|" + "---|" * 8)
-    for source in SEEDS:
-        r = score(source)
+    for source in (*SEEDS, HELDOUT_ID):
+        r = score_heldout() if source == HELDOUT_ID else score(source)
+        source = f"{source} (held out)" if source == HELDOUT_ID else source
         print(
             f"| {source} | {r['figures']} / {r['drafted']} | {r['recall']:.0%} | {r['precision']:.0%} | "
             f"{r['fields']:.0%} | {r['rel_recall']:.0%} ({r['relations']}) | {r['rel_precision']:.0%} | "

@@ -169,7 +169,7 @@ def _figure(
     sentence_text = text[sentence.span.start : sentence.span.end]
     # a phase or period written elsewhere in the sentence widens the quote to take it in
     quote_span = clause
-    for pattern in (qualifiers.PHASE, qualifiers.QUARTER, qualifiers.RANGE):
+    for pattern in (qualifiers.PHASE, qualifiers.QUARTER, qualifiers.RANGE, qualifiers.RELATIVE_OPENER):
         extra = pattern.search(sentence_text)
         own_year = qualifiers.ONE_YEAR.search(text[clause.start : clause.end]) and pattern is not qualifiers.PHASE
         if extra and not own_year and not pattern.search(text[clause.start : clause.end]):
@@ -184,10 +184,9 @@ def _figure(
     quote = text[quote_span.start : quote_span.end]
     kind = metrics.kind_of(quantity.currency, quantity.unit)
     at = quantity.start - quote_span.start
-    if inherited:
-        metric, why = inherited, "metric of the figure it is part of"
-    else:
-        metric, why = metrics.propose(quote, at, kind, quantity.counted, sentence_text, vocabulary.metrics)
+    metric, why = metrics.propose(quote, at, kind, quantity.counted, sentence_text, vocabulary.metrics)
+    if inherited and (metric is None or (metric == inherited and not quantity.counted)):
+        metric, why = inherited, "metric of the figure it is part of ('of which')"
     notes.append(why)
     written = numbers_in(quote)
     values = quantity.values or {quantity.currency or "": quantity.value}

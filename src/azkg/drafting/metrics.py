@@ -39,7 +39,11 @@ COUNTED = (
     (r"enterprises|companies|firms|residents", "resident-count"),
     (r"vehicles|cars|trucks|buses|bodies|units", "production-volume"),
 )
-GROWTH = re.compile(r"increas\w*|grow\w*|grew|rose|rise|up by|declin\w*|fell|drop\w*", re.IGNORECASE)
+GROWTH = re.compile(
+    r"increas\w*|grow\w*|grew|rose|rise|\bup\b(?=\s+(?:by\s+)?[\d.,]+\s*(?:%|percent))|declin\w*|fell|drop\w*|"
+    r"\bdown\b(?=\s+(?:by\s+)?[\d.,]+\s*(?:%|percent))",
+    re.IGNORECASE,
+)
 SUBJECT_OF_GROWTH = re.compile(r"export\w*|produc\w*|output|sales", re.IGNORECASE)
 PRODUCING = re.compile(r"commenced production|producing|in production|started production", re.IGNORECASE)
 
@@ -91,7 +95,13 @@ def _count(clause: str, at: int, counted: str, metrics: dict[str, tuple[str, ...
 
 
 def _percent(clause: str, at: int, sentence: str, metrics: dict[str, tuple[str, ...]]) -> tuple[str | None, str]:
-    growth = GROWTH.search(clause) or GROWTH.search(sentence)
+    growth = None
+    for match in GROWTH.finditer(clause):
+        gap = clause[match.end() : at] if match.end() <= at else re.sub(r"^[\d.,]+", "", clause[at : match.start()])
+        elliptic = match.end() <= at and re.search(r"\bby\s*$", clause[:at])  # "... and exports by 17.2%"
+        if not re.search(r"\d\s*(?:%|percent)", gap) or elliptic:
+            growth = match
+            break
     if growth:
         before = [m for m in SUBJECT_OF_GROWTH.finditer(clause) if m.start() < at]
         subject = before[-1] if before else SUBJECT_OF_GROWTH.search(sentence)

@@ -48,6 +48,8 @@ RANGE = re.compile(
 )
 ONE_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(" + YEAR + r")\b|\b(" + YEAR + r")\s+alone\b", re.IGNORECASE)
 RELATIVE = re.compile(r"\b(last year|this year|next year|the previous year|a year earlier)\b", re.IGNORECASE)
+# a relative year that opens the sentence governs its figures ("Last year, ... and exported 45%")
+RELATIVE_OPENER = re.compile(r"^(?:In\s+)?(?:last year|this year|next year)\b", re.IGNORECASE)
 MONTH_RANGE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s*[-–—]\s*"
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b",

@@ -152,7 +152,7 @@ def _in_sentence(
                 company.end <= plant.start
                 and re.search(
                     r"\b(?:(?:is|are|will be)\s+(?:investing|building|constructing|opening|launching)|plans?\s+to\s+"
-                    r"(?:build|open|construct|launch|set up))\b",
+                    r"(?:build|open|construct|launch|set up|invest))\b",
                     gap,
                 )
             ):
@@ -337,13 +337,32 @@ def _in_sentence(
     opening = re.match(r"In\s+", body)
     if opening:
         places = [
-            m for m in ms if m.start == span.start + opening.end() and m.type in ("AdministrativeArea", "Country")
+            m
+            for m in ms
+            if m.start in (span.start + opening.end(), span.start + opening.end() + 4)
+            and m.type in ({"AdministrativeArea", "Country"} | ZONES) - {"ZoneNetwork"}
         ]
+        places.sort(key=lambda m: m.type in ZONES)  # "In Neftchala": a name of a town and a district is the town
         if places and text[places[0].end : places[0].end + 1] == ",":
             after = [m for m in of(ORGANISATIONS) if m.start > places[0].end]
             if after and re.fullmatch(r",\s+(?:an?\s+|the\s+)?", text[places[0].end : after[0].start]):
                 end = after[0].end + (re.match(r"\s+\w+\s+\w+", text[after[0].end :]) or re.match("", "")).end()
-                yield Relation(after[0].id, "locatedIn", places[0].id, None, span.start, end, "'In <place>, <company>'")
+                place, company = places[0], after[0]
+                if place.type in ZONES:
+                    yield Relation(company.id, "residentIn", place.id, None, span.start, end, "'In <zone>, <company>'")
+                    for plant in of({"Plant"}):
+                        if plant.start > company.end:
+                            yield Relation(
+                                plant.id,
+                                "locatedIn",
+                                place.id,
+                                None,
+                                span.start,
+                                _trim(text, span),
+                                "'In <zone>, <company> ... <plant>'",
+                            )
+                else:
+                    yield Relation(company.id, "locatedIn", place.id, None, span.start, end, "'In <place>, <company>'")
     # a loan from ORG / ORG allocated a loan
     for lender in of({"Fund", "GovernmentBody", "Company", "Organization"}):
         after = text[lender.end : span.end]
@@ -394,7 +413,10 @@ def _in_sentence(
                 )
     # Chinese automaker BYD: the company's country (and sector, when the noun names one)
     for company in of(ORGANISATIONS):
-        before = re.search(r"\b([A-Z][a-z]+)\s+(\w+)\s+$", text[max(span.start, company.start - 40) : company.start])
+        before = re.search(
+            r"\b([A-Z][a-z]+)\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+$",
+            text[max(span.start, company.start - 50) : company.start],
+        )
         if before and before[1].lower() in DEMONYMS and codes.get(DEMONYMS[before[1].lower()]):
             start = company.start - len(before[0])
             yield Relation(

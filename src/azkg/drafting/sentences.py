@@ -95,6 +95,8 @@ def split_between(text: str, clause: Span, cuts: list[tuple[int, int]]) -> list[
 
 
 def _is_opener(piece: str) -> bool:
+    if re.search(r"\b(?!(?:19|20)\d\d\b)\d", piece):
+        return False  # an opener states no figure of its own ("currently hosts 16 residents" is a clause)
     return (
         bool(OPENER.match(piece))
         and len(piece.split()) <= OPENER_WORDS
