@@ -171,10 +171,10 @@ def test_near_miss_is_offered_as_did_you_mean():
 
     settings = Settings(ROOT)
 
-    def look_up(name):
+    def look_up(names):
         from azkg.lookup import find_entities
 
-        return [(m.id, m.score) for m in find_entities(settings, name, limit=3)]
+        return {name: [(m.id, m.score) for m in find_entities(settings, name, limit=3)] for name in names}
 
     source = SourceInfo("test-article", "Sumgait Chemical Industrial Park covers 700 hectares.", None, "en")
     data = yaml.safe_load(render(draft_text(source, ENTITIES, VOCABULARY, [], "2026-11-30", look_up)))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import yaml
+
 from azkg import located_yaml
 from azkg.drafting import metrics, qualifiers
 from azkg.drafting.context import SUBJECTS, Context
@@ -23,7 +25,7 @@ from azkg.drafting.relations import relations
 from azkg.drafting.sentences import Span, occurrence, split_between
 from azkg.drafting.vocabulary import Vocabulary, load_vocabulary
 from azkg.drafting.writer import render
-from azkg.errors import AzkgError, CurationError
+from azkg.errors import AzkgError
 from azkg.located_yaml import Record
 from azkg.numbers import canonical, numbers_in
 from azkg.settings import Settings
@@ -81,13 +83,14 @@ def draft_source(settings: Settings, source_id: str, curated_on: str) -> Draft:
     entities = load_entities(settings.entities_file)
     existing = load_existing(settings, exclude=source_id)
     vocabulary = load_vocabulary(settings.ontology_dir)
-    from azkg.lookup import find_entities
+    from azkg.lookup import find_entities_many
 
-    def look_up(name: str) -> list[tuple[str, float]]:
+    def look_up(names: list[str]) -> dict[str, list[tuple[str, float]]]:
         try:
-            return [(m.id, m.score) for m in find_entities(settings, name, limit=3)]
+            found = find_entities_many(settings, names, limit=3)
         except AzkgError:
-            return []
+            return {}
+        return {name: [(m.id, m.score) for m in matches] for name, matches in found.items()}
 
     result = draft_text(source, entities, vocabulary, existing, curated_on, look_up)
     if not result.claims:
@@ -298,8 +301,10 @@ def _conflicts(fields: dict[str, object], existing: list[Existing]) -> list[str]
 def _proposals(text: str, context: Context, vocabulary: Vocabulary, look_up) -> list[dict[str, object]]:
     proposed: list[dict[str, object]] = []
     taken = set(context.index.entities)
-    for unknown in unknown_names(text, context.mentions):
-        near = look_up(unknown.name) if look_up else []
+    unknowns = unknown_names(text, context.mentions)
+    answers = look_up([u.name for u in unknowns]) if look_up and unknowns else {}
+    for unknown in unknowns:
+        near = answers.get(unknown.name, [])
         if any(score == 1.0 for _, score in near):
             continue  # the look-up knows it (legal form or article aside)
         entity_id = _slug(unknown.name)
@@ -357,20 +362,30 @@ def load_source(settings: Settings, source_id: str) -> SourceInfo:
     )
 
 
+def _plain_yaml(path: Path) -> object:
+    """A curated file as plain lists, dicts and strings, parsed by libyaml when it is there (the
+    drafter needs no line numbers, and the pure-Python parser would take most of its time)."""
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return None
+
+
 def load_entities(path: Path) -> list[Entity]:
-    data = located_yaml.load(path, path.name)
+    data = _plain_yaml(path)
     entities = []
     for item in data if isinstance(data, list) else []:
-        if not isinstance(item, Record) or not isinstance(item.values.get("id"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             continue
-        v = item.values
         names = (
-            tuple(str(n) for n in v.get("names") or [] if isinstance(n, str))
-            if isinstance(v.get("names"), list)
+            tuple(n for n in item.get("names") or [] if isinstance(n, str))
+            if isinstance(item.get("names"), list)
             else ()
         )
-        code = v.get("code") if isinstance(v.get("code"), str) else None
-        entities.append(Entity(str(v["id"]), str(v.get("type") or ""), str(v.get("label") or v["id"]), names, code))
+        code = item.get("code") if isinstance(item.get("code"), str) else None
+        label = item.get("label") if isinstance(item.get("label"), str) else item["id"]
+        entities.append(Entity(item["id"], str(item.get("type") or ""), label, names, code))
     return entities
 
 
@@ -380,32 +395,30 @@ def load_existing(settings: Settings, exclude: str) -> list[Existing]:
     for path in sorted(settings.curation_dir.glob("*.yaml")):
         if path == settings.entities_file or path.stem == exclude:
             continue
-        try:
-            data = located_yaml.load(path, path.name)
-        except CurationError:
-            continue
-        claims = data.values.get("claims") if isinstance(data, Record) else None
+        data = _plain_yaml(path)
+        claims = data.get("claims") if isinstance(data, dict) else None
         for claim in claims if isinstance(claims, list) else []:
-            if not isinstance(claim, Record) or "metric" not in claim.values:
+            if not isinstance(claim, dict) or "metric" not in claim:
                 continue
-            v = claim.values
-            pairs = v.get("values") if isinstance(v.get("values"), Record) else None
-            measured = dict(pairs.values) if pairs else {v.get("currency") or v.get("unit"): v.get("value")}
+            pairs = claim.get("values") if isinstance(claim.get("values"), dict) else None
+            measured = pairs or {claim.get("currency") or claim.get("unit"): claim.get("value")}
             for measure, value in measured.items():
                 try:
                     number = Decimal(str(value))
                 except ArithmeticError:
                     continue
+                period = claim.get("period") if isinstance(claim.get("period"), str) else None
+                status = claim.get("status") if claim.get("status") != "actual" else None
                 found.append(
                     Existing(
                         path.stem,
-                        str(v.get("id")),
-                        str(v.get("about")),
-                        str(v.get("metric")),
+                        str(claim.get("id")),
+                        str(claim.get("about")),
+                        str(claim.get("metric")),
                         str(measure),
-                        v.get("period") if isinstance(v.get("period"), str) else None,
+                        period,
                         number,
-                        v.get("status") if v.get("status") != "actual" else None,
+                        status,
                     )
                 )
     return found
