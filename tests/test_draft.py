@@ -161,9 +161,17 @@ def test_unknown_name_is_proposed_and_the_figure_has_no_about():
     data = drafted("Shusha Technopark covers a total area of 120 hectares.")
     claim = figures(data)[0]
     assert claim["about"] is None and "fill in" in claim["draft"]
+    assert "proposed as entity shusha-technopark" in claim["draft"]
     proposed = {p["id"]: p for p in data["proposed_entities"]}
     assert proposed["shusha-technopark"]["type"] == "IndustrialPark"
     assert proposed["shusha-technopark"]["names"] == ["Shusha Technopark"]
+
+
+def test_dates_and_openers_are_not_proposed_as_names():
+    data = drafted("Over January-September 2025, Gilan Holding LLC produced goods worth 5 million manats.")
+    assert [p["id"] for p in data.get("proposed_entities", [])] == ["gilan-holding"]
+    assert data["proposed_entities"][0]["names"] == ["Gilan Holding"]
+    assert data["proposed_entities"][0]["type"] == "Company"
 
 
 def test_near_miss_is_offered_as_did_you_mean():

@@ -145,7 +145,16 @@ def draft_text(
             fields["date_basis"] = relation.date_basis
         _add_quote(fields, text, relation.start, quote)
         claims.append(Claim("", fields, [relation.reason], relation.start))
-    proposed = _proposals(text, context, vocabulary, look_up)
+    proposed, spans = _proposals(text, context, vocabulary, look_up)
+    for claim in claims:
+        if claim.fields.get("about") is None:
+            sentence = context.sentence_at(claim.start)
+            for (start, _end), entry in spans:
+                if sentence is not None and sentence.span.start <= start < sentence.span.end:
+                    hint = f"the sentence names '{entry['label']}', proposed as entity {entry['id']}"
+                    if "draft" in entry:
+                        hint += f" ({entry['draft']})"
+                    claim.notes.append(hint)
     claims.sort(key=lambda c: (c.start, "relation" in c.fields))
     for claim in claims:
         kind = claim.fields.get("metric") or claim.fields.get("relation") or "figure"
@@ -298,8 +307,12 @@ def _conflicts(fields: dict[str, object], existing: list[Existing]) -> list[str]
     return notes
 
 
-def _proposals(text: str, context: Context, vocabulary: Vocabulary, look_up) -> list[dict[str, object]]:
+def _proposals(text: str, context: Context, vocabulary: Vocabulary, look_up):
+    """New entities for the capitalised names no entity has, each with its first span; near misses
+    the look-up finds are offered as "did you mean"."""
     proposed: list[dict[str, object]] = []
+    spans: list[tuple[tuple[int, int], dict[str, object]]] = []
+    by_id: dict[str, dict[str, object]] = {}
     taken = set(context.index.entities)
     unknowns = unknown_names(text, context.mentions)
     answers = look_up([u.name for u in unknowns]) if look_up and unknowns else {}
@@ -308,19 +321,27 @@ def _proposals(text: str, context: Context, vocabulary: Vocabulary, look_up) -> 
         if any(score == 1.0 for _, score in near):
             continue  # the look-up knows it (legal form or article aside)
         entity_id = _slug(unknown.name)
+        if entity_id in by_id:
+            spans.append(((unknown.start, unknown.end), by_id[entity_id]))
+            continue
         if not entity_id or entity_id in taken:
             continue
-        taken.add(entity_id)
+        bare = LEGAL_SUFFIX.sub("", unknown.name)
         entry: dict[str, object] = {
             "id": entity_id,
             "type": guess_type(unknown.name, text[unknown.end : unknown.end + 8], vocabulary.classes),
             "label": unknown.name,
-            "names": [unknown.name],
+            "names": [bare],
         }
         if near:
             entry["draft"] = "did you mean " + ", ".join(f"{i} ({score:.0%} alike)" for i, score in near) + "?"
         proposed.append(entry)
-    return proposed
+        by_id[entity_id] = entry
+        spans.append(((unknown.start, unknown.end), entry))
+    return proposed, spans
+
+
+LEGAL_SUFFIX = re.compile(r"\s+(?:LLC|OJSC|CJSC|JSC|PJSC|Ltd|LTD|Inc|PLC|MMC|ASC|QSC|GmbH|AG)\.?$")
 
 
 def _country_codes(entities: list[Entity]) -> dict[str, str]:

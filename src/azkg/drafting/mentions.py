@@ -17,7 +17,14 @@ from azkg.names import FOLDED, normalise
 CAPITALISED = re.compile(
     r"(?<![\w’'-])(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|and|for|de|al)\s+)*(?:[A-Z][\w’'-]*|[A-Z]{2,}))+"
 )
-LEADING = re.compile(r"^(?:The|A|An|In|On|At|From|Since|Outside|Meanwhile|During|With|By|For|This|These|All|Both)\s+")
+LEADING = re.compile(
+    r"^(?:(?:The|A|An|In|On|At|From|Since|Outside|Meanwhile|During|With|By|For|This|These|All|Both|Over|Under|"
+    r"Between|Last|Next|After|Before|Until|Despite|Thus|However|Also|Currently|Today|Yesterday|Then)\s+)+"
+)
+CALENDAR = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|"
+    r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Q[1-4])\b"
+)
 LEGAL_FORM = re.compile(r"[”\"’]?\s*(LLC|OJSC|CJSC|JSC|PJSC|Ltd|LTD|Inc|PLC|MMC|ASC|QSC|GmbH|AG|S\.p\.A\.)\b")
 TYPE_WORDS = [
     (r"Industrial Park|Technopark|Park$", "IndustrialPark"),
@@ -130,7 +137,7 @@ def unknown_names(text: str, known: list[Mention]) -> list[Unknown]:
             start, name = start + lead.end(), name[lead.end() :]
         name = name.rstrip("’'-")
         end = start + len(name)
-        if len(name.split()) < 2 or _in_heading(text, start):
+        if len(name.split()) < 2 or _in_heading(text, start) or CALENDAR.search(name):
             continue
         if any(a <= start and end <= b for a, b in covered):
             continue
