@@ -338,3 +338,33 @@ def test_fuzz_drafting_never_crashes_and_stays_verbatim(text: str):
         if "metric" in claim:
             for value in (claim.get("values") or {"": claim.get("value")}).values():
                 assert Decimal(str(value)) in numbers_in(claim["quote"])
+
+
+@pytest.mark.slow
+def test_seed_drafts_pass_the_builds_checks(project: Path):
+    """The seeds' drafts, accepted as they are (draft lines deleted, `values` written as the -azn/-usd
+    pairs the build reads today), pass every check of `azkg build`: quotes, values, hedge words,
+    phases, years, metrics, units, relations and entity ids. The only complaints left are entities
+    that the drafts never name (facts the drafter missed)."""
+    for seed in SEEDS:
+        assert run_cli("--root", str(project), "draft", seed, "--force").exit_code == 0
+        path = project / "data/curation" / f"{seed}.yaml"
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        claims = []
+        for claim in data["claims"]:
+            claim.pop("draft")
+            if claim.get("about") == "null":
+                continue
+            for code, value in (claim.pop("values", None) or {}).items():
+                pair = {k: v for k, v in claim.items() if k != "quote"}
+                claims.append({**pair, "id": f"{claim['id']}-{code.lower()}", "value": value, "currency": code,
+                               "quote": claim["quote"]})
+            if "value" in claim or "object" in claim:
+                claims.append(claim)
+        data["claims"] = claims
+        data.pop("proposed_entities", None)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = run_cli("--root", str(project), "build")
+    problems = [line for line in result.output.splitlines() if line.startswith("  ")]
+    assert result.exit_code == 0 or problems, result.output
+    assert all("is named by no claim or source" in line for line in problems), result.output
