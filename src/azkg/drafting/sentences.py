@@ -114,7 +114,7 @@ def _strip(text: str, start: int, end: int) -> Span:
 
 def _trim_stop(text: str, span: Span) -> Span:
     end = span.end
-    while end > span.start and text[end - 1] in ".!?;:,":
+    while end > span.start and (text[end - 1] in ".!?;:," or text[end - 1].isspace()):
         end -= 1
     return Span(span.start, end)
 
