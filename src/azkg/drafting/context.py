@@ -32,7 +32,6 @@ class Sentence:
     span: Span
     clauses: list[Span]
     mentions: list[Mention]
-    carried: Mention | None  # the subject named last before this sentence
 
 
 @dataclass
@@ -41,16 +40,16 @@ class Context:
     index: EntityIndex
     sentences: list[Sentence] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    history: list[Mention] = field(default_factory=list)  # every mention in order, "the plant" resolved
 
     @classmethod
     def read(cls, text: str, index: EntityIndex) -> Context:
         context = cls(text, index)
         context.mentions = index.mentions(text)
-        carried: Mention | None = None
         history: list[Mention] = []
         for span in sentences(text):
             inside = [m for m in context.mentions if span.start <= m.start and m.end <= span.end]
-            sentence = Sentence(span, clauses(text, span), inside, carried)
+            sentence = Sentence(span, clauses(text, span), inside)
             context.sentences.append(sentence)
             history.extend(sorted(inside, key=lambda m: m.start))
             for anaphor in ANAPHOR.finditer(text, span.start, span.end):
@@ -58,22 +57,20 @@ class Context:
                 if resolved is not None:
                     history.append(Mention(anaphor.start(), anaphor.end(), resolved.entity))
             history.sort(key=lambda m: m.start)
-            before_end = [m for m in history if m.start < span.end and m.type in SUBJECTS]
-            carried = before_end[-1] if before_end else carried
-        context._history = history  # every subject mention, anaphora resolved
+        context.history = history
         return context
 
     def subject(self, sentence: Sentence, at: int, types: set[str] = SUBJECTS) -> tuple[Mention | None, str]:
         """Who a figure or relation at `at` is about: the nearest subject named before it in the sentence,
         else the first after it, else the subject carried from the sentences before."""
-        own = [m for m in self._history if sentence.span.start <= m.start < sentence.span.end and m.type in types]
+        own = [m for m in self.history if sentence.span.start <= m.start < sentence.span.end and m.type in types]
         before = [m for m in own if m.end <= at]
         if before:
             return _prefer_zone(before, before[-1]), "named before the figure in its sentence"
         after = [m for m in own if m.start >= at]
         if after:
             return _prefer_zone(after, after[0]), "named after the figure in its sentence"
-        earlier = [m for m in self._history if m.start < sentence.span.start and m.type in types]
+        earlier = [m for m in self.history if m.start < sentence.span.start and m.type in types]
         if earlier:
             return earlier[-1], f"carried from an earlier sentence ('{self.text[earlier[-1].start : earlier[-1].end]}')"
         return None, "no entity named in or before the sentence"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from azkg.names import FOLDED, normalise
+from azkg.names import FOLDED
 
 CAPITALISED = re.compile(
     r"(?<![\w’'-])(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:(?:of|the|and|for|de|al)\s+)*(?:[A-Z][\w’'-]*|[A-Z]{2,}))+"
@@ -64,12 +64,11 @@ class Mention:
 
 @dataclass
 class Unknown:
-    """A capitalised name no entity has: a proposal, with near misses when the look-up has any."""
+    """A capitalised name no entity has: a proposal for a new entity."""
 
     name: str
     start: int
     end: int
-    near: list[str] = field(default_factory=list)  # "did you mean" ids
 
 
 def fold(text: str) -> str:
@@ -120,10 +119,6 @@ class EntityIndex:
                         found.append(entity)
                         taken.append((match.start(), match.end()))
         return found
-
-    def by_normalised(self, name: str) -> list[Entity]:
-        wanted = normalise(name)
-        return [e for e in self.entities.values() if wanted in {normalise(n) for n in (e.label, *e.names)}]
 
 
 def unknown_names(text: str, known: list[Mention]) -> list[Unknown]:

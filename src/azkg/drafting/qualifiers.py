@@ -19,7 +19,6 @@ ONGOING = re.compile(
     r"\bunder construction\b|\bongoing\b(?! projects)",
     re.IGNORECASE,
 )
-ACTUAL = re.compile(r"\b(?:has|have|had|reached|to date|already|thus far|so far)\b", re.IGNORECASE)
 PHASE = re.compile(r"\b(first|second|third|next|final|initial)\s+(?:phase|stage)\b", re.IGNORECASE)
 PHASES = {"first": "first", "initial": "first", "second": "second", "next": "next"}
 YEAR = r"(?:19|20)\d\d"
@@ -82,7 +81,7 @@ def approximation(before: str, wordings: dict[str, tuple[str, ...]]) -> tuple[st
 
 
 def status(quote: str) -> str | None:
-    """planned or ongoing from the quote's words; None for actual (the default)."""
+    """planned or ongoing from the quote's words; None for actual, the default ("has", "reached", "to date")."""
     if ONGOING.search(quote):
         return "ongoing"
     if PLANNED.search(quote):
