@@ -133,7 +133,12 @@ def draft_text(
             if claim is not None:
                 claims.append(claim)
     for relation in relations(context, source.issued, country_codes, source.issued_not_before):
-        quote = text[relation.start : relation.end].strip().rstrip(".!?;,")
+        start, end = relation.start, relation.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ".!?;,"):
+            end -= 1
+        quote = text[start:end]
         if not quote:
             continue
         fields: dict[str, object] = {"about": relation.about, "relation": relation.relation}
@@ -143,7 +148,7 @@ def draft_text(
             fields["value"] = relation.value
         if relation.date_basis:
             fields["date_basis"] = relation.date_basis
-        _add_quote(fields, text, relation.start, quote)
+        _add_quote(fields, text, start, quote)
         claims.append(Claim("", fields, [relation.reason], relation.start))
     proposed, spans = _proposals(text, context, vocabulary, look_up)
     for claim in claims:
@@ -158,6 +163,7 @@ def draft_text(
     claims.sort(key=lambda c: (c.start, "relation" in c.fields))
     for claim in claims:
         kind = claim.fields.get("metric") or claim.fields.get("relation") or "figure"
+        kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", str(kind))  # holdsPost -> holds-Post -> holds-post
         base = _slug(f"{claim.fields.get('about') or 'unknown'}-{kind}")
         used[base] = used.get(base, 0) + 1
         claim.id = base if used[base] == 1 else f"{base}-{used[base]}"
