@@ -202,6 +202,17 @@ def test_relation_patterns():
         assert claim["draft"] and claim["draft"] is not True  # each relation says why
 
 
+def test_relation_patterns_covering_places_and_products_made():
+    data = drafted(
+        "Work began on the Garadagh Industrial Park covering the territories of Sabirabad and Shamkir district. "
+        "Azermash will later assemble electric bus chassis there."
+    )
+    found = {(c["about"], c["relation"], c.get("object")) for c in data["claims"] if "relation" in c}
+    assert ("garadagh-industrial-park", "locatedIn", "sabirabad") in found
+    assert ("garadagh-industrial-park", "locatedIn", "shamkir-district") in found
+    assert ("azermash", "produces", "electric-buses") in found
+
+
 def test_conflicting_figure_is_flagged():
     existing = load_existing(Settings(ROOT), exclude="test-article")
     claim = one_figure("The Sumgayit Industrial Park covers a total area of 700 hectares.", existing=existing)

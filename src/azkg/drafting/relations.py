@@ -142,6 +142,35 @@ def _in_sentence(
                     second.end,
                     f"'{gap.strip()}' between the two names",
                 )
+    # ZONE covering (the territories of) PLACE and PLACE
+    for zone in of(ZONES - {"ZoneNetwork"}):
+        cover = re.match(r"\s+(?:covering|spanning|across)\s+(?:the\s+)?(?:territor\w+\s+of\s+)?", text[zone.end :])
+        if not cover:
+            continue
+        end = clause_of(zone.start).end
+        for place in of({"AdministrativeArea"}):
+            if zone.end + cover.end() <= place.start < end:
+                yield Relation(zone.id, "locatedIn", place.id, None, zone.start, end, f"'{cover[0].strip()}' a place")
+    # COMPANY (will) assemble(s) PRODUCT: what it makes
+    for product in of({"Product"}):
+        clause = clause_of(product.start)
+        verb = re.search(
+            r"\b(?:assembl\w*|produc(?:e|es|ed|ing)|manufactur\w*|makes?|made)\s+(?:[\w-]+\s+){0,2}$",
+            text[clause.start : product.start],
+        )
+        if verb is None or re.search(r"\d", verb[0]):
+            continue
+        makers = [
+            m
+            for m in of(ORGANISATIONS | FACILITIES)
+            if clause.start <= m.start and m.end <= clause.start + verb.start()
+        ]
+        if makers:  # the company that makes it, else the plant
+            companies = [m for m in makers if m.type in ORGANISATIONS]
+            maker = (companies or makers)[-1]
+            yield Relation(
+                maker.id, "produces", product.id, None, maker.start, product.end, f"'{verb[0].split()[0]}' a product"
+            )
     # PLANT of/by COMPANY (LLC) in/at ZONE; COMPANY is investing in a PLANT at ZONE
     for plant in of(FACILITIES):
         companies = [c for c in of(ORGANISATIONS) if abs(c.start - plant.end) < 90 or abs(plant.start - c.end) < 90]
