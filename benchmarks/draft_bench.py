@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ("azernews-2026-01-27", "industrial-clusters-2025")
 HELDOUT = ROOT / "benchmarks" / "heldout"
-HELDOUT_ID = "heldout-2026-03-12"
+HELDOUT_IDS = ("heldout-2026-03-12", "heldout-2026-04-02")
 FIELDS = ("approx", "status", "phase", "period", "metric", "about")
 AZKG = Path(sys.executable).with_name("azkg")
 VERBOSE = "-v" in sys.argv  # list each miss
@@ -117,20 +117,20 @@ def score(source: str, root: Path = ROOT, gold_file: Path | None = None) -> dict
     }
 
 
-def score_heldout() -> dict[str, float]:
+def score_heldout(source: str) -> dict[str, float]:
     """The held-out article, drafted in a temporary copy of the project with its entities added."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for part in ("ontology", "data"):
             shutil.copytree(ROOT / part, root / part)
         for suffix in (".txt", ".yaml"):
-            shutil.copy(HELDOUT / f"{HELDOUT_ID}{suffix}", root / "data/sources" / f"{HELDOUT_ID}{suffix}")
+            shutil.copy(HELDOUT / f"{source}{suffix}", root / "data/sources" / f"{source}{suffix}")
         entities = root / "data/curation/entities.yaml"
         entities.write_text(
             entities.read_text(encoding="utf-8") + (HELDOUT / "entities.yaml").read_text(encoding="utf-8"),
             encoding="utf-8",
         )
-        return score(HELDOUT_ID, root, HELDOUT / "curation.yaml")
+        return score(source, root, HELDOUT / f"curation-{source.removeprefix('heldout-')}.yaml")
 
 
 def main() -> None:
@@ -140,9 +140,9 @@ def main() -> None:
     )
     print(header)
     print("|" + "---|" * 8)
-    for source in (*SEEDS, HELDOUT_ID):
-        r = score_heldout() if source == HELDOUT_ID else score(source)
-        source = f"{source} (held out)" if source == HELDOUT_ID else source
+    for source in (*SEEDS, *HELDOUT_IDS):
+        r = score_heldout(source) if source in HELDOUT_IDS else score(source)
+        source = f"{source} (held out)" if source in HELDOUT_IDS else source
         print(
             f"| {source} | {r['figures']} / {r['drafted']} | {r['recall']:.0%} | {r['precision']:.0%} | "
             f"{r['fields']:.0%} | {r['rel_recall']:.0%} ({r['relations']}) | {r['rel_precision']:.0%} | "
