@@ -149,6 +149,8 @@ def test_month_spans_and_since_inception_leave_the_period_out_with_a_note():
     assert "period" not in months and "months" in months["draft"]
     since = one_figure("Since inception, the Sumgayit Industrial Park has attracted 6 billion manats in investment.")
     assert "period" not in since and "since inception" in since["draft"]
+    its = one_figure("Since its inception, the Sumgayit Industrial Park has attracted 6 billion manats in investment.")
+    assert "since inception" in its["draft"]
 
 
 def test_entity_linked_by_alias_case_and_diacritics():
@@ -211,6 +213,12 @@ def test_relation_patterns_covering_places_and_products_made():
     assert ("garadagh-industrial-park", "locatedIn", "sabirabad") in found
     assert ("garadagh-industrial-park", "locatedIn", "shamkir-district") in found
     assert ("azermash", "produces", "electric-buses") in found
+
+
+def test_resident_in_a_zone():
+    data = drafted("Azermirror is resident in the Sumgayit Industrial Park.")
+    found = {(c["about"], c["relation"], c.get("object")) for c in data["claims"] if "relation" in c}
+    assert ("azermirror", "residentIn", "sumgayit-industrial-park") in found
 
 
 def test_conflicting_figure_is_flagged():

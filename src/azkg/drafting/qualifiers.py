@@ -54,7 +54,7 @@ MONTH_RANGE = re.compile(
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b",
     re.IGNORECASE,
 )
-SINCE = re.compile(r"\bsince (?:inception|its (?:creation|establishment|launch)|the start)\b", re.IGNORECASE)
+SINCE = re.compile(r"\bsince (?:inception|its (?:inception|creation|establishment|launch)|the start)\b", re.IGNORECASE)
 
 
 @dataclass

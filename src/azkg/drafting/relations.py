@@ -474,7 +474,7 @@ def _in_sentence(
                     "'joint venture with <country>'",
                 )
     # the company was granted resident status in ZONE
-    for match in re.finditer(r"\bresident status in\s+(?:the\s+)?", body):
+    for match in re.finditer(r"\bresidents?(?: status)? (?:in|of|at)\s+(?:the\s+)?", body):
         zones = [m for m in of(ZONES - {"ZoneNetwork"}) if m.start == span.start + match.end()]
         if zones:
             subject, why = context.subject(sentence, span.start + match.start(), ORGANISATIONS)
@@ -486,7 +486,7 @@ def _in_sentence(
                     None,
                     _clause_start(sentence, span.start + match.start()),
                     _year_after(text, zones[0].end),
-                    f"'resident status in'; the company {why}",
+                    f"'{match[0].strip()}'; the company {why}",
                 )
     # sectors targeted, incentives offered
     for cue in re.finditer(r"\b(?:targeting|focused on|focusing on|specialising in|specializing in)\b", body):
