@@ -70,26 +70,56 @@ def relations(
     return list(unique.values())
 
 
+@dataclass
+class Scope:
+    """One sentence as the patterns see it: its text, its mentions, and helpers over them."""
+
+    context: Context
+    sentence: Sentence
+    issued: str | None
+    codes: dict[str, str]
+    not_before: str | None
+
+    @property
+    def text(self) -> str:
+        return self.context.text
+
+    @property
+    def span(self):
+        return self.sentence.span
+
+    @property
+    def body(self) -> str:
+        return self.text[self.span.start : self.span.end]
+
+    @property
+    def ms(self) -> list[Mention]:
+        return sorted(self.sentence.mentions, key=lambda m: (m.start, m.id))
+
+    def of(self, types: set[str]) -> list[Mention]:
+        return [m for m in self.ms if m.type in types]
+
+    def between(self, a: Mention, b: Mention) -> str:
+        return self.text[a.end : b.start] if a.end <= b.start else self.text[b.end : a.start]
+
+    def clause_of(self, at: int):
+        for clause in self.sentence.clauses:
+            if clause.start <= at <= clause.end:
+                return clause
+        return self.span
+
+
 def _in_sentence(
     context: Context, sentence: Sentence, issued: str | None, codes: dict[str, str], not_before: str | None
 ) -> Iterator[Relation]:
-    text, span = context.text, sentence.span
-    body = text[span.start : span.end]
-    ms = sorted(sentence.mentions, key=lambda m: (m.start, m.id))
+    scope = Scope(context, sentence, issued, codes, not_before)
+    for pattern in PATTERNS:
+        yield from pattern(scope)
 
-    def of(types: set[str]) -> list[Mention]:
-        return [m for m in ms if m.type in types]
 
-    def between(a: Mention, b: Mention) -> str:
-        return text[a.end : b.start] if a.end <= b.start else text[b.end : a.start]
-
-    def clause_of(at: int):
-        for clause in sentence.clauses:
-            if clause.start <= at <= clause.end:
-                return clause
-        return span
-
-    # zones listed after "operate in COUNTRY, including": operating, and in that country
+def _zones_listed_as_operating(s: Scope) -> Iterator[Relation]:
+    """Zones listed after "operate in COUNTRY, including": operating, and in that country."""
+    span, body, of = s.span, s.body, s.of
     listed = re.search(r"\boperat\w*\s+in\s+", body)
     including = re.search(r",?\s+including\s+", body)
     if listed and including and listed.start() < including.start():
@@ -102,7 +132,11 @@ def _in_sentence(
                 yield Relation(
                     zone.id, "locatedIn", country.id, None, span.start, span.end, reason + " with the country"
                 )
-    # "efforts to establish X and Y", "X is being established"
+
+
+def _zones_being_established(s: Scope) -> Iterator[Relation]:
+    """Zones being established: "efforts to establish X and Y", "X is being established"."""
+    span, body, of = s.span, s.body, s.of
     establishing = re.search(r"\b(?:to establish|being established|to set up|to create)\b", body)
     if establishing:
         zones = [m for m in of(ZONES - {"ZoneNetwork"}) if m.start >= span.start + establishing.start()]
@@ -117,7 +151,11 @@ def _in_sentence(
                 end,
                 f"'{establishing[0]}' before the zone's name",
             )
-    # "industrial districts in Masalli, Neftchala": a zone and a place of one name
+
+
+def _zones_named_after_places(s: Scope) -> Iterator[Relation]:
+    """A zone and a place of one name: "industrial districts in Masalli, Neftchala"."""
+    text, span, ms, of = s.text, s.span, s.ms, s.of
     for mention in of(ZONES - {"ZoneNetwork"}):
         places = [m for m in ms if m.start == mention.start and m.end == mention.end and m.type == "AdministrativeArea"]
         context_before = text[max(span.start, mention.start - 80) : mention.start]
@@ -126,7 +164,11 @@ def _in_sentence(
             start = mention.start - len(context_before) + hits[-1].start()
             end = _list_end(text, mention.end, span.end)
             yield Relation(mention.id, "locatedIn", places[0].id, None, start, end, "a zone named after its place")
-    # ZONE” in PLACE / FACILITY in ZONE, next to each other
+
+
+def _names_next_to_each_other(s: Scope) -> Iterator[Relation]:
+    """ZONE” in PLACE / FACILITY in ZONE, next to each other."""
+    text, of = s.text, s.of
     for first in of(ZONES | FACILITIES | EVENTS):
         for second in of(ZONES | {"AdministrativeArea", "Country"}):
             if second.id == first.id or second.start < first.end:
@@ -142,7 +184,11 @@ def _in_sentence(
                     second.end,
                     f"'{gap.strip()}' between the two names",
                 )
-    # ZONE covering (the territories of) PLACE and PLACE
+
+
+def _zones_covering_places(s: Scope) -> Iterator[Relation]:
+    """ZONE covering (the territories of) PLACE and PLACE."""
+    text, of, clause_of = s.text, s.of, s.clause_of
     for zone in of(ZONES - {"ZoneNetwork"}):
         cover = re.match(r"\s+(?:covering|spanning|across)\s+(?:the\s+)?(?:territor\w+\s+of\s+)?", text[zone.end :])
         if not cover:
@@ -151,7 +197,11 @@ def _in_sentence(
         for place in of({"AdministrativeArea"}):
             if zone.end + cover.end() <= place.start < end:
                 yield Relation(zone.id, "locatedIn", place.id, None, zone.start, end, f"'{cover[0].strip()}' a place")
-    # COMPANY (will) assemble(s) PRODUCT: what it makes
+
+
+def _products_made(s: Scope) -> Iterator[Relation]:
+    """COMPANY (will) assemble(s) PRODUCT: what it makes."""
+    text, of, clause_of = s.text, s.of, s.clause_of
     for product in of({"Product"}):
         clause = clause_of(product.start)
         verb = re.search(
@@ -171,7 +221,11 @@ def _in_sentence(
             yield Relation(
                 maker.id, "produces", product.id, None, maker.start, product.end, f"'{verb[0].split()[0]}' a product"
             )
-    # PLANT of/by COMPANY (LLC) in/at ZONE; COMPANY is investing in a PLANT at ZONE
+
+
+def _plants(s: Scope) -> Iterator[Relation]:
+    """PLANT of/by COMPANY (LLC) in/at ZONE; COMPANY is investing in a PLANT at ZONE."""
+    context, text, of, between = s.context, s.text, s.of, s.between
     for plant in of(FACILITIES):
         companies = [c for c in of(ORGANISATIONS) if abs(c.start - plant.end) < 90 or abs(plant.start - c.end) < 90]
         operator = None
@@ -212,11 +266,19 @@ def _in_sentence(
             yield Relation(
                 plant.id, "produces", product.id, None, plant.start, plant.end, "a product named in the plant's name"
             )
-    # a post's name with its country: "President of the Republic of Azerbaijan"
+
+
+def _posts_in_countries(s: Scope) -> Iterator[Relation]:
+    """A post's name with its country: "President of the Republic of Azerbaijan"."""
+    context, text, of = s.context, s.text, s.of
     for post in of({"Post"}):
         for country in context.index.named_inside(text[post.start : post.end], {"Country"}):
             yield Relation(post.id, "postIn", country.id, None, post.start, post.end, "a country in the post's name")
-    # events: the opening of a PLANT; people who attended
+
+
+def _events(s: Scope) -> Iterator[Relation]:
+    """Events: the opening of a PLANT; people who attended."""
+    text, span, body, of, issued, not_before = s.text, s.span, s.body, s.of, s.issued, s.not_before
     for event in of(EVENTS):
         for plant in of(FACILITIES):
             if plant.start > event.end and re.fullmatch(
@@ -261,7 +323,11 @@ def _in_sentence(
                 "'On <month> <day>'",
                 date_basis=basis,
             )
-    # COMPANY LLC: its legal form
+
+
+def _legal_forms(s: Scope) -> Iterator[Relation]:
+    """COMPANY LLC: its legal form."""
+    text, of = s.text, s.of
     for company in of(ORGANISATIONS):
         form = LEGAL_FORM.match(text, company.end)
         if form is None:  # the name matched was the label with its form ("Azermash OJSC")
@@ -277,12 +343,20 @@ def _in_sentence(
                 form.end(),
                 "a legal form after the name",
             )
-    # POST PERSON: holds the post
+
+
+def _posts_held(s: Scope) -> Iterator[Relation]:
+    """POST PERSON: holds the post."""
+    text, of = s.text, s.of
     for post in of({"Post"}):
         for person in of({"Person"}):
             if person.start > post.end and re.fullmatch(r"\s*", text[post.end : person.start]):
                 yield Relation(person.id, "holdsPost", post.id, None, post.start, person.end, "a post before the name")
-    # PERSON, founder of COMPANY / COMPANY founded by PERSON
+
+
+def _founders(s: Scope) -> Iterator[Relation]:
+    """PERSON, founder of COMPANY / COMPANY founded by PERSON."""
+    text, of, between = s.text, s.of, s.between
     for person in of({"Person"}):
         for company in of(ORGANISATIONS):
             gap = between(person, company)
@@ -299,7 +373,11 @@ def _in_sentence(
                     _close_legal(text, max(person.end, company.end)),
                     "'founder of' or 'founded by'",
                 )
-    # under COUNTRY's BRAND brand
+
+
+def _brands(s: Scope) -> Iterator[Relation]:
+    """Under COUNTRY's BRAND brand."""
+    context, sentence, text, span, body, of = s.context, s.sentence, s.text, s.span, s.body, s.of
     for brand in of({"Brand"}):
         before = text[max(span.start, brand.start - 40) : brand.start]
         if re.search(r"\bunder\s+(?:the\s+)?(?:\w+[’']s\s+)?$", before) and re.match(r"\s+brand", text[brand.end :]):
@@ -328,7 +406,11 @@ def _in_sentence(
                         brand.end + len(" brand"),
                         "'<country>’s <brand>'",
                     )
-    # COMPANY assembles BRAND PRODUCT with PARTNER
+
+
+def _partners(s: Scope) -> Iterator[Relation]:
+    """COMPANY assembles BRAND PRODUCT with PARTNER."""
+    text, of, clause_of = s.text, s.of, s.clause_of
     for maker in of(ORGANISATIONS):
         verb = re.match(
             r"(?:\s+(?:OJSC|LLC|JSC|CJSC))?\s+(assembles|produces|manufactures|makes|builds)\s+", text[maker.end :]
@@ -362,7 +444,11 @@ def _in_sentence(
                         yield Relation(
                             maker.id, "produces", product.id, None, maker.start, partner.end, f"a product it {verb[1]}"
                         )
-    # In PLACE, COMPANY ...
+
+
+def _place_openers(s: Scope) -> Iterator[Relation]:
+    """In PLACE, COMPANY ..."""
+    text, span, body, ms, of = s.text, s.span, s.body, s.ms, s.of
     opening = re.match(r"In\s+", body)
     if opening:
         places = [
@@ -392,7 +478,11 @@ def _in_sentence(
                             )
                 else:
                     yield Relation(company.id, "locatedIn", place.id, None, span.start, end, "'In <place>, <company>'")
-    # a loan from ORG / ORG allocated a loan
+
+
+def _loans(s: Scope) -> Iterator[Relation]:
+    """A loan from ORG / ORG allocated a loan."""
+    context, sentence, text, span, of = s.context, s.sentence, s.text, s.span, s.of
     for lender in of({"Fund", "GovernmentBody", "Company", "Organization"}):
         after = text[lender.end : span.end]
         gave = re.match(
@@ -423,7 +513,11 @@ def _in_sentence(
                         parent.end,
                         "'<organisation> under the <organisation>'",
                     )
-    # based on Chinese technology; technology from COUNTRY
+
+
+def _technology(s: Scope) -> Iterator[Relation]:
+    """Based on Chinese technology; technology from COUNTRY."""
+    context, sentence, span, body, codes = s.context, s.sentence, s.span, s.body, s.codes
     for match in re.finditer(r"\b([A-Z][a-z]+)\s+technolog\w*", body):
         code = DEMONYMS.get(match[1].lower())
         country = codes.get(code or "")
@@ -440,7 +534,11 @@ def _in_sentence(
                     span.start + match.end(),
                     f"'{match[0]}'; the subject {why}",
                 )
-    # Chinese automaker BYD: the company's country (and sector, when the noun names one)
+
+
+def _company_countries(s: Scope) -> Iterator[Relation]:
+    """Chinese automaker BYD: the company's country (and sector, when the noun names one)."""
+    context, text, span, of, codes = s.context, s.text, s.span, s.of, s.codes
     for company in of(ORGANISATIONS):
         before = re.search(
             r"\b([A-Z][a-z]+)\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+$",
@@ -460,7 +558,11 @@ def _in_sentence(
             for sector in context.index.mentions(before[2]):
                 if sector.type == "Sector":
                     yield Relation(company.id, "sector", sector.id, None, start, company.end, f"'{before[2]}'")
-    # a joint venture with COUNTRY
+
+
+def _joint_venture_partners(s: Scope) -> Iterator[Relation]:
+    """A joint venture with COUNTRY."""
+    text, of = s.text, s.of
     for venture in of({"JointVenture"}):
         for country in of({"Country"}):
             if country.start > venture.end and re.fullmatch(r"\s+with\s+", text[venture.end : country.start]):
@@ -473,7 +575,11 @@ def _in_sentence(
                     country.end,
                     "'joint venture with <country>'",
                 )
-    # the company was granted resident status in ZONE
+
+
+def _residents(s: Scope) -> Iterator[Relation]:
+    """The company was granted resident status in ZONE."""
+    context, sentence, text, span, body, of = s.context, s.sentence, s.text, s.span, s.body, s.of
     for match in re.finditer(r"\bresidents?(?: status)? (?:in|of|at)\s+(?:the\s+)?", body):
         zones = [m for m in of(ZONES - {"ZoneNetwork"}) if m.start == span.start + match.end()]
         if zones:
@@ -488,7 +594,19 @@ def _in_sentence(
                     _year_after(text, zones[0].end),
                     f"'{match[0].strip()}'; the company {why}",
                 )
-    # sectors targeted, incentives offered
+
+
+def _sectors_and_incentives(s: Scope) -> Iterator[Relation]:
+    """Sectors targeted, incentives offered."""
+    context, sentence, text, span, body, of, clause_of = (
+        s.context,
+        s.sentence,
+        s.text,
+        s.span,
+        s.body,
+        s.of,
+        s.clause_of,
+    )
     for cue in re.finditer(r"\b(?:targeting|focused on|focusing on|specialising in|specializing in)\b", body):
         clause = clause_of(span.start + cue.start())
         for sector in of({"Sector"}):
@@ -517,7 +635,11 @@ def _in_sentence(
                     _trim(text, span),
                     f"an incentive its residents benefit from; the zone {why}",
                 )
-    # plans to export; founded in YEAR
+
+
+def _export_plans_and_founding(s: Scope) -> Iterator[Relation]:
+    """Plans to export; founded in YEAR."""
+    context, sentence, span, body = s.context, s.sentence, s.span, s.body
     export = re.search(r"\b(?:planned for export|export plans|plans? to export)\b", body)
     if export:
         subject, why = context.subject(sentence, span.start + export.start(), FACILITIES | ORGANISATIONS)
@@ -545,6 +667,32 @@ def _in_sentence(
                 span.start + founded.end(),
                 f"'{founded[0]}'; the subject {why}",
             )
+
+
+PATTERNS = (
+    _zones_listed_as_operating,
+    _zones_being_established,
+    _zones_named_after_places,
+    _names_next_to_each_other,
+    _zones_covering_places,
+    _products_made,
+    _plants,
+    _posts_in_countries,
+    _events,
+    _legal_forms,
+    _posts_held,
+    _founders,
+    _brands,
+    _partners,
+    _place_openers,
+    _loans,
+    _technology,
+    _company_countries,
+    _joint_venture_partners,
+    _residents,
+    _sectors_and_incentives,
+    _export_plans_and_founding,
+)
 
 
 def _year_of(issued: str | None, not_before: str | None) -> tuple[str | None, str]:
