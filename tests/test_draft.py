@@ -176,20 +176,17 @@ def test_dates_and_openers_are_not_proposed_as_names():
     assert data["proposed_entities"][0]["type"] == "Company"
 
 
-def test_near_miss_is_offered_as_did_you_mean():
-    from azkg.drafting import draft_source
-
-    settings = Settings(ROOT)
-
-    def look_up(names):
-        from azkg.lookup import find_entities
-
-        return {name: [(m.id, m.score) for m in find_entities(settings, name, limit=3)] for name in names}
-
-    source = SourceInfo("test-article", "Sumgait Chemical Industrial Park covers 700 hectares.", None, "en")
-    data = yaml.safe_load(render(draft_text(source, ENTITIES, VOCABULARY, [], "2026-11-30", look_up)))
-    assert "did you mean sumgayit-industrial-park" in data["proposed_entities"][0]["draft"]
-    assert draft_source  # the same look-up draft_source uses
+def test_near_miss_is_offered_as_did_you_mean(project: Path):
+    _register(project, "near-miss-2026-03-01", "Sumgait Chemical Industrial Park covers 700 hectares.\n")
+    result = run_cli("--root", str(project), "draft", "near-miss-2026-03-01")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((project / "data/curation/near-miss-2026-03-01.yaml").read_text(encoding="utf-8"))
+    (proposal,) = data["proposed_entities"]
+    assert proposal["id"] == "sumgait-chemical-industrial-park"
+    assert "did you mean sumgayit-industrial-park" in proposal["draft"]
+    (claim,) = data["claims"]
+    assert claim["about"] is None
+    assert "did you mean sumgayit-industrial-park" in claim["draft"]
 
 
 def test_relation_patterns():
