@@ -141,6 +141,41 @@ def stats(settings: Settings, write: bool) -> None:
         _fail("stats", "README.md has no block of generated figures")
 
 
+@main.command()
+@click.argument("source_id", metavar="SOURCE")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: data/curation/SOURCE.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing curation file.")
+@click.pass_obj
+def draft(settings: Settings, source_id: str, output: Path | None, force: bool) -> None:
+    """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
+    import datetime
+
+    from azkg.drafting import draft_source, render
+
+    target = output or settings.curation_dir / f"{source_id}.yaml"
+    if target.exists() and not force:
+        _fail("draft", f"{settings.relative(target)} exists; review it, or pass --force to overwrite it")
+    try:
+        result = draft_source(settings, source_id, datetime.date.today().isoformat())
+    except AzkgError as err:
+        _fail("draft", str(err))
+    text = render(result)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as err:
+        _fail("draft", f"cannot write {target}: {err.strerror or err}")
+    finally:
+        temp.unlink(missing_ok=True)
+    figures = sum(1 for c in result.claims if "metric" in c.fields)
+    click.echo(
+        f"drafted {settings.relative(target)}: {figures} figures, {len(result.claims) - figures} relations, "
+        f"{len(result.proposed)} proposed entities; review every 'draft:' line (docs/curation.md)"
+    )
+
+
 @main.group()
 def entities() -> None:
     """Look up the curated entities."""

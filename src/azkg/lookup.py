@@ -56,15 +56,21 @@ class EntityMatch:
 
 def find_entities(settings: Settings, name: str, limit: int = 10) -> list[EntityMatch]:
     """Entities whose id, label or alias is `name` (exact first), then near misses, best first."""
+    return find_entities_many(settings, [name], limit)[name]
+
+
+def find_entities_many(settings: Settings, names: list[str], limit: int = 10) -> dict[str, list[EntityMatch]]:
+    """`find_entities` for several names, reading the curated files once (the drafter looks up every
+    unknown name of an article)."""
     texts = _source_texts(settings.sources_dir)
     counts = _claim_counts(settings.curation_dir, settings.entities_file)
-    found = []
-    for record in _entity_records(settings):
-        match = _match(record, name, texts, counts)
-        if match is not None:
-            found.append(match)
-    found.sort(key=lambda m: (-m.score, m.label.casefold()))
-    return found[:limit]
+    records = _entity_records(settings)
+    answers = {}
+    for name in names:
+        found = [m for m in (_match(record, name, texts, counts) for record in records) if m is not None]
+        found.sort(key=lambda m: (-m.score, m.label.casefold()))
+        answers[name] = found[:limit]
+    return answers
 
 
 def _match(record: Record, name: str, texts: dict[str, str], counts: dict[str, int]) -> EntityMatch | None:
