@@ -96,6 +96,8 @@ def test_a_figure_with_no_date_at_all_gets_its_own_column():
     assert centre_x(mark_of(chart, "undated")) > centre_x(mark_of(chart, "dated"))
     assert "undated" in [t.text for t in parse(chart).iter(f"{SVG}text")]
     assert chart["legend"][-1]["when"] == "undated"
+    [none] = figure_charts([figure("x", 1e6, as_of=None), figure("y", 2e6, as_of=None, source="clusters")], set())
+    assert [t.text for t in parse(none).iter(f"{SVG}text") if t.get("text-anchor") == "middle"] == ["undated"]
 
 
 def test_planned_ongoing_and_actual_differ_in_shape_and_fill_and_say_so_in_words():
@@ -143,6 +145,16 @@ def test_groups_split_by_metric_currency_and_product():
     assert len({chart["legend_id"] for chart in charts}) == 3
 
 
+def test_a_rate_per_year_is_charted_apart_from_totals():
+    year = {"iri": f"{BASE}def/unit/year", "label": "year", "url": None}
+    rates = [figure("r1", 5e6), figure("r2", 6e6, source="clusters")]
+    for rate in rates:
+        rate["qualifiers"]["per_period"] = year
+    charts = figure_charts([*rates, figure("t1", 1e9), figure("t2", 2e9, source="clusters")], set())
+    assert [chart["title"] for chart in charts] == ["investment (AZN per year)", "investment (AZN)"]
+    assert charts[0]["legend"][0]["value"] == "5 000 000 AZN per year"
+
+
 def test_long_texts_stay_out_of_the_svg_which_is_accessible_and_links_each_mark():
     facts = [figure("a", 7e9, hedge="more than"), figure("b", 6e9, source="clusters", as_of=None,
              not_before="2025-04-30")]
@@ -168,7 +180,8 @@ def test_sources_keep_their_colour_across_the_charts_of_a_page():
 
 
 @pytest.mark.parametrize(("value", "text"), [(0, "0"), (750, "750"), (1500, "1.5 k"), (6e6, "6 M"),
-                                             (19.4e9, "19.4 bn"), (2.5, "2.5"), (7.5e9, "7.5 bn")])
+                                             (19.4e9, "19.4 bn"), (2.5, "2.5"), (0.25, "0.25"),
+                                             (7.5e9, "7.5 bn"), (12.5e6, "12.5 M")])
 def test_value_ticks_are_abbreviated(value, text):
     assert short_number(value) == text
 

@@ -32,7 +32,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def figure_charts(facts: list[dict], conflicted: set[str]) -> list[dict]:
-    """One chart per (metric, currency or unit, product) with two or more figures, in the facts' order."""
+    """One chart per (metric, currency or unit, product, per period) with two or more figures, in the facts' order."""
     figures = [fact for fact in facts if fact["kind"] == "figure" and fact["value"] is not None]
     colours = source_colours(figures)
     groups: dict[tuple, list[dict]] = {}
@@ -46,9 +46,11 @@ def figure_charts(facts: list[dict], conflicted: set[str]) -> list[dict]:
 
 
 def group_key(fact: dict) -> tuple:
+    """Figures comparable on one y axis; a rate per year is not comparable with a total, hence per_period."""
     unit = fact["currency"] or (fact["unit"] or {}).get("iri")
     product = (fact["qualifiers"].get("product") or {}).get("iri")
-    return fact["metric"]["iri"], unit, product
+    per = (fact["qualifiers"].get("per_period") or {}).get("iri")
+    return fact["metric"]["iri"], unit, product, per
 
 
 def source_colours(figures: list[dict]) -> dict[str, int]:
@@ -77,6 +79,8 @@ def _order(mark: dict) -> tuple:
 def chart_title(fact: dict) -> str:
     unit = fact["currency"] or (fact["unit"] or {}).get("label") or ""
     product = (fact["qualifiers"].get("product") or {}).get("label")
+    per = (fact["qualifiers"].get("per_period") or {}).get("label")
+    unit = f"{unit} per {per}" if per else unit
     return f"{fact['metric']['label']}" + (f" of {product}" if product else "") + (f" ({unit})" if unit else "")
 
 
@@ -160,7 +164,8 @@ def amount(fact: dict) -> str:
     unit = fact["currency"] or (fact["unit"] or {}).get("label") or ""
     value = fact["value"]
     digits = f"{int(value) if float(value).is_integer() else value:,}".replace(",", " ")
-    return " ".join(part for part in (hedge, digits, unit) if part)
+    per = (fact["qualifiers"].get("per_period") or {}).get("label")
+    return " ".join(part for part in (hedge, digits, unit, per and f"per {per}") if part)
 
 
 def when_words(fact: dict, kind: str) -> str:
@@ -200,6 +205,7 @@ def time_scale(marks: list[dict]) -> dict:
     low, high = low - pad, high + pad
     inner_right = right - ARROW  # room for a "not before" arrow drawn from the latest date
     return {
+        "dated": bool(times),  # with no date at all there is no time to tick
         "low": low,
         "high": high,
         "left": LEFT + 8,
@@ -236,7 +242,7 @@ def short_number(value: float) -> str:
 
 
 def _trim(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return f"{value:.4g}"  # 19.4, 2.5, 0.25, 750: no trailing zeros, no exponent below 1000
 
 
 def y_axis(scale: dict) -> list[str]:
@@ -251,7 +257,7 @@ def y_axis(scale: dict) -> list[str]:
 def x_axis(scale: dict, undated: bool) -> list[str]:
     base = HEIGHT - BOTTOM
     parts = [f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}"/>']
-    for when, text in time_ticks(scale["low"], scale["high"]):
+    for when, text in time_ticks(scale["low"], scale["high"]) if scale["dated"] else []:
         x = scale["x"](when)
         parts.append(f'<line class="axis" x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}"/>')
         parts.append(f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle">{text}</text>')
