@@ -168,6 +168,7 @@ def test_long_texts_stay_out_of_the_svg_which_is_accessible_and_links_each_mark(
     assert [item["source"] for item in chart["legend"]] == [LONG_TITLE, "The news-2026"]
     assert all(a.get("href").startswith("/fact/") and a.find(f"{SVG}g/{SVG}title") is not None
                for a in root.iter(f"{SVG}a"))
+    assert {a.get("href") for a in root.iter(f"{SVG}a")} == {item["url"] for item in chart["legend"]}
     assert "style=" not in str(chart["svg"]) and "style=" not in "".join(str(i["swatch"]) for i in chart["legend"])
 
 

@@ -306,8 +306,9 @@ def draw(m: dict, xscale: dict, yscale: dict, offset: float) -> str:
             extra = not_before_arrow(x, y)
     x += offset
     classes = f"mark source-{m['colour']} {m['status']}" + (" conflicting" if m["conflicting"] else "")
+    # out of the tab order: inside role="img" a screen reader cannot name these links; the legend's can
     return (
-        f'<a href="{escape(m["url"])}"><g class="{classes}"><title>{escape(mark_title(m))}</title>{extra}'
+        f'<a href="{escape(m["url"])}" tabindex="-1"><g class="{classes}"><title>{escape(mark_title(m))}</title>{extra}'
         f"{shape(m['status'], x, y)}{ring(x, y) if m['conflicting'] else ''}</g></a>"
     )
 
