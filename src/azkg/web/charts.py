@@ -1,10 +1,10 @@
 """Server-rendered SVG charts for entity pages: every metric with two or more figures (for one currency
-or unit and product) on a time axis. x is when the figure holds: its as-of date, the "not before" bound
+or unit, product and rate period) on a time axis. x is when the figure holds: its as-of date, the "not before" bound
 inferred for an undated source (drawn as a mark with an arrow to the right: the figure may be later),
 or its period (a segment from start to end); figures with no date at all go in an "undated" column.
 y is the value from 0. One mark per figure, linked to its fact: its colour says the source, its shape
-the status (filled circle actual, hollow diamond planned, hollow circle ongoing), a ring in the warning
-colour a value that another source contradicts.
+the status (filled circle actual, hollow diamond planned, hollow circle ongoing, filled square not
+stated), a ring in the warning colour a value that another source contradicts.
 
 Only short axis ticks are drawn inside the SVG, whose text scales with the page: everything that can
 be long (source names, hedged values, "conflicting") goes in the HTML legend under it, which wraps,
