@@ -171,6 +171,25 @@ def test_the_entity_page_marks_conflicting_values(server, client):
     assert 'class="conflict"' not in calm
 
 
+def test_a_fact_carries_its_twin_in_the_other_currency_and_its_terms(server, client):
+    """The fields of the new curation format (statedBy, periodBasis, terms, partnerCountry, sameFigureAs)
+    reach the JSON and the pages; a fact with a twin stays one record although the query gives more rows."""
+    azn = client.get(f"{server.base}/api/facts/industrial-clusters-2025/zones-investment-azn").json()["fact"]
+    twin = BASE + "fact/industrial-clusters-2025/zones-investment-usd"
+    assert [ref["iri"] for ref in azn["qualifiers"]["same_figure"]] == [twin]
+    assert "4 700 000 000 USD" in azn["qualifiers"]["same_figure"][0]["label"]
+    loan = client.get(f"{server.base}/api/facts/azernews-2026-01-27/azermirror-plant-loan").json()["fact"]
+    assert loan["qualifiers"]["terms"] == "preferential"
+    zones = client.get(f"{server.base}/api/entities/azerbaijan-industrial-zones").json()["facts"]
+    assert len({f["iri"] for f in zones}) == len(zones)
+    assert next(f for f in zones if f["iri"] == azn["iri"])["qualifiers"]["same_figure"] == azn["qualifiers"]["same_figure"]
+    html = {"Accept": "text/html"}
+    fact_page = client.get(f"{server.base}/fact/azernews-2026-01-27/azermirror-plant-loan", headers=html).text
+    assert "<dt>Terms</dt><dd>preferential</dd>" in fact_page
+    entity_page = client.get(f"{server.base}/id/azerbaijan-industrial-zones", headers=html).text
+    assert "same figure: <a href=" in entity_page and "/fact/industrial-clusters-2025/zones-investment-usd" in entity_page
+
+
 def test_the_source_page_highlights_every_quote(server, client):
     api = client.get(f"{server.base}/api/sources/azernews-2026-01-27").json()
     page = client.get(f"{server.base}/source/azernews-2026-01-27", headers={"Accept": "text/html"}).text
