@@ -25,7 +25,7 @@ from typing import IO
 
 import pyoxigraph
 
-from azkg.errors import AzkgError, DiskFullError, QueryError, StoreError
+from azkg.errors import AzkgError, DiskFullError, QueryError, RequestError, StoreError
 from azkg.formats import RdfSyntax, rdf_syntax_of
 from azkg.prefixes import PREFIXES
 
@@ -270,8 +270,8 @@ class Writer:
             raise  # LOAD or SERVICE in a process without network: the caller says why
         except OSError as err:
             raise store_failure(err, "the update failed and changed nothing") from err
-        except ValueError as err:
-            raise StoreError(f"the update failed and changed nothing: {err}") from err
+        except (RuntimeError, ValueError) as err:  # DROP GRAPH <g> of no such graph, say
+            raise RequestError(f"the update failed and changed nothing: {err}") from err
         self.store.flush()
 
     def put_graph(
