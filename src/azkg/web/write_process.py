@@ -166,8 +166,10 @@ def _parse(job: Job) -> list[pyoxigraph.Quad]:
         except SyntaxError as err:
             raise QueryError(f"malformed update: {err}") from err
         except PermissionError:
-            raise
-        except (OSError, RuntimeError, ValueError):
+            raise  # the sandbox refused LOAD's socket
+        except OSError as err:  # an in-memory store does no I/O but LOAD's: the URL failed
+            raise RequestError(f"the update failed and changed nothing: {err}") from err
+        except (RuntimeError, ValueError):
             pass  # DROP GRAPH <g> fails on the empty store; the real store decides
         return []
     if isinstance(job, UploadJob):
