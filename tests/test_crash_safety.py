@@ -127,6 +127,8 @@ def kill_the_writer(server: Server, store: Path, moment: str, with_parent: bool)
     assert targets, "no process ever opened primary for the write"
     if with_parent:
         targets += [p for p in map(parent_of, targets) if p != server.pid or with_parent == "server"]
+    ours = {server.pid, *descendants(server.pid)}  # never a process the server did not start
+    targets = [pid for pid in targets if pid in ours]
     for pid in targets:
         _alive(os.kill, pid, signal.SIGKILL)
     return targets
