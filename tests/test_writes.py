@@ -164,3 +164,37 @@ def test_several_http_processes_serve_and_see_every_write(tmp_path_factory: pyte
                     seen = reader.get(server.sparql, params={"query": f'ASK {{ ?s rdfs:label "multi {index}" }}'},
                                       headers={"Accept": "application/sparql-results+json"}).json()
                 assert seen["boolean"] is True
+
+
+def test_relative_iris_in_an_update_resolve_against_the_base_iri(server: Server, client: httpx.Client) -> None:
+    response = client.post(server.base + "/update", data={"update": "INSERT DATA { <rel/s> <rel/p> <rel/o> }"},
+                           headers=AUTH)
+    assert response.status_code == 204, response.text
+    assert ask(server, client, "ASK { <https://w3id.org/azkg/rel/s> <https://w3id.org/azkg/rel/p> ?o }")
+
+
+@pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
+def test_update_dataset_parameters(server: Server, client: httpx.Client, name: str) -> None:
+    """Each value must be an absolute IRI (400 naming the parameter); pyoxigraph cannot set an update's
+    dataset, so the parameters are then refused with a 400 that says what to write instead."""
+    update = "INSERT { <urn:ud:s> <urn:ud:p> ?o } WHERE { ?x ?y ?o }"
+    not_iri = client.post(server.base + "/update", data={"update": update, name: "not an iri"}, headers=AUTH)
+    assert not_iri.status_code == 400 and f"{name}='not an iri' is not an absolute IRI" in not_iri.text
+    for body, params in [({"update": update, name: "urn:ud:g"}, {}), (None, {name: "urn:ud:g"})]:
+        if body is None:
+            refused = client.post(server.base + "/update", params=params, content=update.encode(),
+                                  headers={**AUTH, "Content-Type": "application/sparql-update"})
+        else:
+            refused = client.post(server.base + "/update", data=body, headers=AUTH)
+        assert refused.status_code == 400 and "USING" in refused.text, refused.text
+    conflict = client.post(server.base + "/update", headers=AUTH, data={
+        "update": "WITH <urn:ud:g> INSERT { <urn:ud:s> <urn:ud:p> ?o } WHERE { ?x ?y ?o }", name: "urn:ud:g"})
+    assert conflict.status_code == 400
+    assert not ask(server, client, "ASK { <urn:ud:s> ?p ?o }")
+
+
+def test_drop_of_a_missing_graph_is_a_client_error(server: Server, client: httpx.Client) -> None:
+    response = client.post(server.base + "/update", data={"update": "DROP GRAPH <urn:none:g>"}, headers=AUTH)
+    assert response.status_code == 400 and "does not exist" in response.text
+    assert client.post(server.base + "/update", data={"update": "DROP SILENT GRAPH <urn:none:g>"},
+                       headers=AUTH).status_code == 204
