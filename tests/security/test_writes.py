@@ -160,3 +160,16 @@ def test_an_empty_put_creates_no_graph(server: Server, client: httpx.Client, med
     assert put.status_code == 204, put.text
     assert client.get(server.base + "/store", params=graph).status_code == 404
     assert client.delete(server.base + "/store", params=graph, headers=AUTH).status_code == 404
+
+
+def test_a_write_past_the_memory_bound_is_refused_and_names_the_setting(tmp_path) -> None:
+    """The memory bound is the backstop for every format: a write that needs more than write_memory_mb
+    is refused (here a bound too small for any write: the process dies opening the store, after parsing,
+    so the answer is a 500 that names the setting) and the service answers on."""
+    with running_server(ROOT, tmp_path / "s", update_token=TOKEN, write_memory_mb="1") as small, \
+            httpx.Client(timeout=60) as client:
+        response = client.put(small.base + "/store", params={"graph": "urn:mem:g"}, headers={
+            **AUTH, "Content-Type": "text/turtle"}, content=b"<urn:mem:s> <urn:mem:p> <urn:mem:o> .")
+        assert response.status_code in (400, 413, 500) and "write_memory_mb" in response.text, response.text
+        assert ask(client, small, "ASK { ?s ?p ?o }")
+        assert client.get(small.base + "/store", params={"graph": "urn:mem:g"}).status_code == 404

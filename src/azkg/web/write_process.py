@@ -130,8 +130,8 @@ def _death(exitcode: int | None, parsed: bool) -> Failed:
     if not parsed:
         return Failed(400, "bad_request", f"the write could not be parsed: the process parsing it stopped ({how}); "
                       "is it nested too deeply, or larger than the setting write_memory_mb allows? Nothing changed")
-    return Failed(500, "write_lost", f"the write process stopped ({how}) before it answered; the store holds "
-                  "either all of this write or none of it")
+    return Failed(500, "write_lost", f"the write process stopped ({how}) before it answered (out of memory? "
+                  "setting write_memory_mb); the store holds either all of this write or none of it")
 
 
 def child_main(answers: Connection, job: Job, limits: WriteLimits) -> None:
