@@ -27,6 +27,7 @@ import pyoxigraph
 from azkg.errors import AzkgError, PayloadTooLargeError, QueryError, RequestError, StoreError
 from azkg.sandbox import confine
 from azkg.store import QUERY_PREFIXES, store_failure, writing
+from azkg.web.update_dataset import with_dataset
 
 log = logging.getLogger(__name__)
 # A fork server is a fresh interpreter (started by exec, like spawn: it holds no lock, socket or store
@@ -41,6 +42,8 @@ LOAD_DISABLED = "LOAD is disabled: the server sends no requests to other URLs (s
 class UpdateJob:
     text: str
     base_iri: str
+    using: tuple[str, ...] = ()  # using-graph-uri
+    using_named: tuple[str, ...] = ()  # using-named-graph-uri
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,12 @@ def child_main(answers: Connection, job: Job, limits: WriteLimits) -> None:
 
 
 def _apply(job: Job, limits: WriteLimits, answers: Connection) -> bool:
-    quads = _parse(job)
+    update = _parse_update(job) if isinstance(job, UpdateJob) else ""
+    quads = _parse_body(job) if isinstance(job, UploadJob) else []
     answers.send(Parsed())
     with writing(limits.store_dir) as writer:
         if isinstance(job, UpdateJob):
-            writer.update(job.text, base_iri=job.base_iri)
+            writer.update(update, base_iri=job.base_iri)
             changed = True
         elif isinstance(job, UploadJob):
             changed = writer.put_graph(_graph(job.graph), quads, job.replace)
@@ -162,26 +166,28 @@ def _apply(job: Job, limits: WriteLimits, answers: Connection) -> bool:
     return changed
 
 
-def _parse(job: Job) -> list[pyoxigraph.Quad]:
-    """Everything a job holds, parsed before the store is touched, so a bad one changes nothing."""
-    if isinstance(job, UpdateJob):  # pyoxigraph parses an update only to run it: run it on an empty store
-        try:
-            pyoxigraph.Store().update(job.text, base_iri=job.base_iri, prefixes=QUERY_PREFIXES)
-        except SyntaxError as err:
-            raise QueryError(f"malformed update: {err}") from err
-        except PermissionError:
-            raise  # the sandbox refused LOAD's socket
-        except OSError as err:  # an in-memory store does no I/O but LOAD's: the URL failed
-            raise RequestError(f"the update failed and changed nothing: {err}") from err
-        except (RuntimeError, ValueError):
-            pass  # DROP GRAPH <g> fails on the empty store; the real store decides
-        return []
-    if isinstance(job, UploadJob):
-        try:
-            return list(pyoxigraph.parse(job.body, format=pyoxigraph.RdfFormat.from_media_type(job.format)))
-        except SyntaxError as err:
-            raise RequestError(f"the body is not valid {job.media_type}: {err}") from None
-    return []
+def _parse_update(job: UpdateJob) -> str:
+    """The update to run (with the protocol's dataset applied), parsed before the store is touched:
+    pyoxigraph parses an update only to run it, so it is run on an empty in-memory store first."""
+    text = with_dataset(job.text, job.using, job.using_named)
+    try:
+        pyoxigraph.Store().update(text, base_iri=job.base_iri, prefixes=QUERY_PREFIXES)
+    except SyntaxError as err:
+        raise QueryError(f"malformed update: {err}") from err
+    except PermissionError:
+        raise  # the sandbox refused LOAD's socket
+    except OSError as err:  # an in-memory store does no I/O but LOAD's: the URL failed
+        raise RequestError(f"the update failed and changed nothing: {err}") from err
+    except (RuntimeError, ValueError):
+        pass  # DROP GRAPH <g> fails on the empty store; the real store decides
+    return text
+
+
+def _parse_body(job: UploadJob) -> list[pyoxigraph.Quad]:
+    try:
+        return list(pyoxigraph.parse(job.body, format=pyoxigraph.RdfFormat.from_media_type(job.format)))
+    except SyntaxError as err:
+        raise RequestError(f"the body is not valid {job.media_type}: {err}") from None
 
 
 def _graph(name: str | None) -> pyoxigraph.NamedNode | pyoxigraph.DefaultGraph:

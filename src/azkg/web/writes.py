@@ -75,25 +75,21 @@ async def sparql_update(request: Request) -> Response:
         )
     if shape.uses_service and not settings.allow_service:  # a courtesy: the write process has no network
         raise RequestError(LOAD_DISABLED)
-    _refuse_update_dataset(params)
-    await _write(request, UpdateJob(text, settings.base_iri))
+    using, using_named = _update_dataset(params)
+    await _write(request, UpdateJob(text, settings.base_iri, using, using_named))
     return Response(status_code=204)
 
 
-def _refuse_update_dataset(params: list[tuple[str, str]]) -> None:
-    """using-graph-uri and using-named-graph-uri: each must be an absolute IRI, and then they are refused,
-    because pyoxigraph offers no way to set an update's dataset (see README, writes)."""
-    given = [(key, value) for key, value in params if key in ("using-graph-uri", "using-named-graph-uri")]
-    for key, value in given:
-        try:
-            pyoxigraph.NamedNode(value)
-        except ValueError:
-            raise RequestError(f"{key}={value!r} is not an absolute IRI") from None
-    if given:
-        raise RequestError(
-            "using-graph-uri and using-named-graph-uri are not supported by this service: write "
-            "USING <graph> or USING NAMED <graph> in the update itself"
-        )
+def _update_dataset(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """using-graph-uri and using-named-graph-uri: each an absolute IRI, else 400 naming the parameter."""
+    found: dict[str, list[str]] = {"using-graph-uri": [], "using-named-graph-uri": []}
+    for key, value in params:
+        if key in found:
+            try:
+                found[key].append(pyoxigraph.NamedNode(value).value)
+            except ValueError:
+                raise RequestError(f"{key}={value!r} is not an absolute IRI") from None
+    return tuple(found["using-graph-uri"]), tuple(found["using-named-graph-uri"])
 
 
 @router.put("/store", summary="Graph Store Protocol: replace a graph (needs the bearer token)")
