@@ -115,7 +115,10 @@ def writing(store_dir: Path) -> Iterator[Writer]:
     A change that fails here is rolled back; one that ends without publishing too."""
     with exclusive(store_dir):
         if (store_dir / DIRTY).exists():
-            _restore_primary(store_dir)
+            try:
+                _restore_primary(store_dir)
+            except OSError as err:
+                raise store_failure(err, "resetting the store to its last published snapshot") from err
         writer = Writer(store_dir)
         try:
             yield writer
