@@ -97,18 +97,23 @@ class WriteFailedError(AzkgError):
 
 
 async def run_write(job: Job, limits: WriteLimits) -> bool:
-    """Run the job in a confined child and wait for it without blocking the event loop."""
-    reader, writer = CONTEXT.Pipe(duplex=False)
-    process = CONTEXT.Process(target=child_main, args=(writer, job, limits), daemon=True)
-    process.start()
-    writer.close()  # so that the child's death reads as end of file
-    try:
-        outcome = await asyncio.to_thread(_outcome, reader, process)
-    finally:
-        reader.close()
+    """Run the job in a confined child and wait for it in a thread, so the event loop never blocks
+    (not even on the first write, which starts the fork server)."""
+    outcome = await asyncio.to_thread(_run, job, limits)
     if isinstance(outcome, Written):
         return outcome.changed
     raise WriteFailedError(outcome)
+
+
+def _run(job: Job, limits: WriteLimits) -> Written | Failed:
+    reader, writer = CONTEXT.Pipe(duplex=False)
+    process = CONTEXT.Process(target=child_main, args=(writer, job, limits), daemon=True)
+    try:
+        process.start()
+        writer.close()  # so that the child's death reads as end of file
+        return _outcome(reader, process)
+    finally:
+        reader.close()
 
 
 def _outcome(reader: Connection, process: multiprocessing.process.BaseProcess) -> Written | Failed:
@@ -128,7 +133,9 @@ def _outcome(reader: Connection, process: multiprocessing.process.BaseProcess) -
 
 def _death(exitcode: int | None, parsed: bool) -> Failed:
     """What to say when the child died without an answer (killed by a signal, or out of memory)."""
-    how = f"signal {signal.Signals(-exitcode).name}" if exitcode is not None and exitcode < 0 else f"exit {exitcode}"
+    how = f"exit {exitcode}"
+    if exitcode is not None and exitcode < 0:
+        how = f"signal {signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else -exitcode}"
     log.warning("a write process stopped (%s) %s parsing", how, "after" if parsed else "while")
     if not parsed:
         return Failed(400, "bad_request", f"the write could not be parsed: the process parsing it stopped ({how}); "
