@@ -5,7 +5,10 @@ AzkgError                 base of everything azkg raises on purpose
 ├── OntologyError         the ontology files are broken or fail their own checks
 ├── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
 ├── RegistrationError     `azkg add` refused a text (unreadable, already registered, unknown publisher)
-└── PreviewTargetError    `azkg build --with-drafts` would overwrite data/triples.ttl
+├── PreviewTargetError    `azkg build --with-drafts` would overwrite data/triples.ttl
+├── StoreError            the store folder cannot be read or written
+│   └── DiskFullError     the disk holding the store is full: nothing was written (HTTP 507)
+└── RequestError          an HTTP request that cannot be served as sent (4xx), and its kinds
 """
 
 from __future__ import annotations
@@ -68,6 +71,13 @@ class PreviewTargetError(AzkgError):
 
 class StoreError(AzkgError):
     code = "store_error"
+
+
+class DiskFullError(StoreError):
+    """ENOSPC anywhere in a write, a load or a publish: the change is rolled back, nothing published."""
+
+    code = "disk_full"
+    status = 507
 
 
 class QueryError(AzkgError):

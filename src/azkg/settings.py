@@ -113,6 +113,12 @@ SERVICE_SETTINGS = (
         "Bearer token that enables SPARQL Update at /update and writes at /store; without it the service is read-only.",
     ),
     Setting(
+        "write_memory_mb",
+        2048,
+        "Megabytes of address space the process that parses and applies one write may use; a write that "
+        "needs more is refused (413) and changes nothing.",
+    ),
+    Setting(
         "base_iri",
         "https://w3id.org/azkg/",
         "The persistent IRI base of the data: IRIs under it are served by this deployment (id/..., fact/..., def/...).",
@@ -148,6 +154,7 @@ class ServiceSettings:
     http_processes: int = 1
     allow_service: bool = False
     update_token: str | None = None
+    write_memory_mb: int = 2048
     base_iri: str = "https://w3id.org/azkg/"
     public_url: str | None = None
     trusted_hosts: str | None = None
@@ -174,6 +181,7 @@ class ServiceSettings:
             "query_workers",
             "max_waiting",
             "http_processes",
+            "write_memory_mb",
         ):
             if getattr(self, name) <= 0:
                 raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")

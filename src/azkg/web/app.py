@@ -21,7 +21,7 @@ from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
-from azkg.store import ensure_store, writing
+from azkg.store import ensure_store
 from azkg.web import api_docs, dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
@@ -43,7 +43,6 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.label_cache = {}
         app.state.answer_cache = OrderedDict()
         app.state.answer_cache_bytes = 0
-        await asyncio.to_thread(_reset_primary, store)
         app.state.write_lock = asyncio.Lock()
         app.state.pool = QueryPool(store, service.query_workers, service.max_waiting)
         await app.state.pool.start()
@@ -78,12 +77,6 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     )
     app.add_middleware(RequestIdMiddleware)
     return app
-
-
-def _reset_primary(store_dir) -> None:
-    """Primary back to the live snapshot, dropping whatever a crash left half-written."""
-    with writing(store_dir) as writer:
-        writer.reset_to_live()
 
 
 def asgi_app(settings: Settings, service: ServiceSettings, store_dir=None) -> ASGIApp:
