@@ -70,6 +70,12 @@ class RequestError(AzkgError):
         self.headers = headers or {}
 
 
+class ServiceDisabledError(RequestError):
+    """SERVICE in a query on an endpoint that sends no requests to other hosts."""
+
+    code = "service_disabled"
+
+
 class UnauthorizedError(RequestError):
     code = "unauthorized"
     status = 401
@@ -93,6 +99,11 @@ class NotAcceptableError(RequestError):
 class PayloadTooLargeError(RequestError):
     code = "payload_too_large"
     status = 413
+
+
+class URITooLongError(RequestError):
+    code = "uri_too_long"
+    status = 414
 
 
 class UnsupportedMediaTypeError(RequestError):

@@ -12,6 +12,11 @@ the kill. Messages to the service (over a multiprocessing pipe):
     ("end", rows, truncated)                     the answer is complete
     ("error", status, code, message)             before any head: the answer is this error instead
     ("abort", message)                           after a head: the answer cannot be completed
+
+Unless SERVICE is allowed, the worker confines itself before it opens the store (azkg.sandbox): it
+cannot open an internet socket, so no spelling of SERVICE reaches another host; pyoxigraph's
+attempt fails with PermissionError, answered as `service_disabled`. Where the sandbox is not
+available the worker refuses to start rather than run unconfined.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import csv
 import io
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,10 +36,14 @@ import pyoxigraph
 
 from azkg.errors import QueryError, StoreError
 from azkg.results import write_boolean, write_solutions, write_triples
+from azkg.sandbox import SandboxError, confine
 from azkg.store import CURRENT, QUERY_PREFIXES, open_reader
 
 PREBUFFER = 2048  # rows read before the head is sent, so that most answers know whether they were cut
 WHOLE_BYTES = 4 << 20  # an answer known complete and smaller than this goes in one message
+SERVICE_DISABLED = (
+    "SERVICE is disabled on this endpoint: the server sends no requests to other endpoints (setting allow_service)"
+)
 RUST_SELECT = {
     "application/sparql-results+json": pyoxigraph.QueryResultsFormat.JSON,
     "application/json": pyoxigraph.QueryResultsFormat.JSON,
@@ -52,16 +62,26 @@ class Job:
     deadline: float  # time.time() after which the answer is abandoned
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
-    union_default_graph: bool = True
+    union_default_graph: bool = True  # False when the query names its own dataset (FROM, FROM NAMED)
     bindings: tuple[tuple[str, str], ...] = ()  # (variable, IRI): bound by pyoxigraph, never pasted into the text
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
 
 
 class DeadlinePassed(Exception):
     pass
 
 
-def main(jobs: Connection, answers: Connection, store_dir: str) -> None:
+def main(jobs: Connection, answers: Connection, store_dir: str, allow_service: bool = False) -> None:
     """The worker's loop; the process ends when the pipes close or the service kills it."""
+    try:
+        confine(memory_bytes=None, network=allow_service)
+    except SandboxError as err:
+        print(
+            f"azkg query worker: {err}; without the sandbox nothing stops SERVICE from reaching other hosts, "
+            "so the worker does not start (set AZKG_ALLOW_SERVICE=true to run unconfined)",
+            file=sys.stderr,
+        )
+        sys.exit(78)  # EX_CONFIG
     reader = _Reader(Path(store_dir))
     answers.send(("ready",))
     while True:
@@ -98,6 +118,9 @@ def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
         results = _evaluate(store, job)
     except QueryError as err:
         conn.send(("error", 400, "malformed_query", str(err)))
+        return
+    except PermissionError:
+        conn.send(("error", 400, "service_disabled", SERVICE_DISABLED))
         return
     except (StoreError, OSError, RuntimeError) as err:
         conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
@@ -153,6 +176,9 @@ def _answer_in_rust(conn: Connection, results: pyoxigraph.QuerySolutions, job: J
     except DeadlinePassed:
         conn.send(("error", 503, "query_timeout", ""))
         return True
+    except PermissionError:
+        conn.send(("error", 400, "service_disabled", SERVICE_DISABLED))
+        return True
     except (OSError, RuntimeError) as err:
         conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
         return True
@@ -176,21 +202,26 @@ def count_rows(body: bytes, syntax: pyoxigraph.QueryResultsFormat) -> int:
 
 
 def _evaluate(store: pyoxigraph.Store, job: Job) -> object:
-    options: dict = {"prefixes": QUERY_PREFIXES}
-    if job.default_graphs:
-        options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
-    else:
-        options["use_default_graph_as_union"] = job.union_default_graph
-    if job.named_graphs:
-        options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
-    if job.bindings:
-        options["substitutions"] = {pyoxigraph.Variable(name): pyoxigraph.NamedNode(iri) for name, iri in job.bindings}
     try:
-        return store.query(job.query, **options)
+        return store.query(job.query, **_options(job))
     except SyntaxError as err:
         raise QueryError(f"malformed query: {err}") from err
     except ValueError as err:
         raise QueryError(f"invalid dataset: {err}") from err
+
+
+def _options(job: Job) -> dict:
+    """The query's dataset: the protocol's parameters when given (they win over FROM), else the query's
+    own FROM (pyoxigraph reads it only without the union default), else the union of all graphs."""
+    options: dict = {"prefixes": QUERY_PREFIXES, "base_iri": job.base_iri}
+    if job.default_graphs or job.named_graphs:
+        options["default_graph"] = [pyoxigraph.NamedNode(g) for g in job.default_graphs]
+        options["named_graphs"] = [pyoxigraph.NamedNode(g) for g in job.named_graphs]
+    else:
+        options["use_default_graph_as_union"] = job.union_default_graph
+    if job.bindings:
+        options["substitutions"] = {pyoxigraph.Variable(name): pyoxigraph.NamedNode(iri) for name, iri in job.bindings}
+    return options
 
 
 def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
@@ -199,6 +230,9 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
         buffered = _take(items, min(job.max_rows + 1, PREBUFFER), job.deadline)
     except DeadlinePassed:
         conn.send(("error", 503, "query_timeout", ""))
+        return
+    except PermissionError:  # the sandbox refused a SERVICE call made while iterating
+        conn.send(("error", 400, "service_disabled", SERVICE_DISABLED))
         return
     except (OSError, RuntimeError) as err:  # evaluation errors surface while iterating
         conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
@@ -217,6 +251,9 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
             conn.send(("data", chunk))
     except DeadlinePassed:
         conn.send(("abort", "the query ran past its time limit while its answer was being sent"))
+        return
+    except PermissionError:
+        conn.send(("abort", SERVICE_DISABLED))
         return
     except (OSError, RuntimeError) as err:
         conn.send(("abort", f"the query failed while its answer was being sent: {err}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from azkg.errors import QueryError, QueryTimeoutError, TooManyRequestsError
+from azkg.errors import QueryError, QueryTimeoutError, ServiceDisabledError, TooManyRequestsError
 from azkg.pool import DeadlineError, PoolBusyError
 
 FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
@@ -35,6 +35,8 @@ async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple
         _, status, code, text = message
         if code == "query_timeout":
             raise QueryTimeoutError(timeout_message(timeout))
+        if code == "service_disabled":
+            raise ServiceDisabledError(text)
         if status == 400:
             raise QueryError(text)
         raise RuntimeError(text)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
+import pyoxigraph
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
@@ -13,6 +15,7 @@ from azkg.errors import (
     PayloadTooLargeError,
     QueryError,
     RequestError,
+    ServiceDisabledError,
     UnsupportedMediaTypeError,
 )
 from azkg.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
@@ -23,7 +26,7 @@ from azkg.settings import ServiceSettings
 from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
-from azkg.worker import Job
+from azkg.worker import SERVICE_DISABLED, Job
 
 router = APIRouter(tags=["sparql"])
 
@@ -53,6 +56,8 @@ async def sparql_get(request: Request) -> Response:
     if not any(key == "query" for key, _ in params):
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
+        if params:  # parameters of a query without the query: a client's mistake, not a wish for the description
+            raise RequestError(f"the 'query' parameter is missing (got {', '.join(sorted({k for k, _ in params}))})")
         return _description(request)
     return await _answer(request, QueryRequest(only(params, "query"), params))
 
@@ -94,14 +99,16 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
     shape = _check(asked.query, settings)
     media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
-    max_rows = _tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int)
+    max_rows = int(_tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int))
     job = Job(
         asked.query,
         media_type,
         max_rows,
         time.time() + timeout,
-        default_graphs=asked.all("default-graph-uri"),
-        named_graphs=asked.all("named-graph-uri"),
+        default_graphs=_iris(asked, "default-graph-uri"),
+        named_graphs=_iris(asked, "named-graph-uri"),
+        union_default_graph=not shape.has_dataset,
+        base_iri=settings.base_iri,
     )
     messages = pool.run(job, timeout)
     first = await first_message(messages, timeout)
@@ -120,7 +127,7 @@ def _check(query: str, settings: ServiceSettings):
             f"the query has {len(query)} characters; the limit is {settings.max_query_length} "
             "(setting max_query_length)"
         )
-    shape = scan(query)
+    shape = scan(query, settings.max_query_depth)
     if shape.depth > settings.max_query_depth:
         raise QueryError(
             f"the query is nested {shape.depth} levels deep; the limit is {settings.max_query_depth} "
@@ -128,12 +135,20 @@ def _check(query: str, settings: ServiceSettings):
         )
     if shape.is_update:
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
-    if shape.uses_service and not settings.allow_service:
-        raise RequestError(
-            "SERVICE is disabled on this endpoint: the server sends no requests to other "
-            "endpoints (setting allow_service)"
-        )
+    if shape.uses_service and not settings.allow_service:  # early and friendly; the worker's sandbox is the guarantee
+        raise ServiceDisabledError(SERVICE_DISABLED)
     return shape
+
+
+def _iris(asked: QueryRequest, name: str) -> tuple[str, ...]:
+    """The values of a dataset parameter, each an absolute IRI (checked here: the worker trusts them)."""
+    values = asked.all(name)
+    for value in values:
+        try:
+            pyoxigraph.NamedNode(value)
+        except ValueError as err:
+            raise RequestError(f"parameter {name}={value!r} is not an absolute IRI: {err}") from None
+    return values
 
 
 def _media_type(accept: str | None, asked: QueryRequest, offered: tuple[str, ...]) -> str:
@@ -157,6 +172,8 @@ def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
         value = kind(raw)
     except ValueError:
         raise RequestError(f"parameter {name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise RequestError(f"parameter {name}={raw!r} is not a finite number")
     if value <= 0:
         raise RequestError(f"parameter {name} must be greater than 0")
     return min(value, limit)
