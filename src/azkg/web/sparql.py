@@ -18,7 +18,7 @@ from azkg.errors import (
     ServiceDisabledError,
     UnsupportedMediaTypeError,
 )
-from azkg.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
+from azkg.negotiation import ALIASES, ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
 from azkg.pool import QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
@@ -152,16 +152,24 @@ def _iris(asked: QueryRequest, name: str) -> tuple[str, ...]:
 
 
 def _media_type(accept: str | None, asked: QueryRequest, offered: tuple[str, ...]) -> str:
-    name = asked.one("format")
-    if name is not None:
-        media_type = FORMAT_NAMES.get(name.lower(), name.lower())
-        if media_type not in offered:
-            raise NotAcceptableError(f"format '{name}' cannot carry this answer; use one of: {', '.join(offered)}")
-        return media_type
+    names = asked.all("format")
+    if names:
+        return _named_format(names, offered)
     chosen = choose(accept, offered)
     if chosen is None:
         raise NotAcceptableError(f"none of the accepted types fits this answer; acceptable: {', '.join(offered)}")
     return chosen
+
+
+def _named_format(names: tuple[str, ...], offered: tuple[str, ...]) -> str:
+    """The first `format` value that fits; SPARQLWrapper sends two (`json-ld`, then its Accept list)."""
+    for name in names:
+        for item in name.split(","):
+            key = item.split(";")[0].strip().lower()
+            media_type = ALIASES.get(key, FORMAT_NAMES.get(key, key))
+            if media_type in offered:
+                return media_type
+    raise NotAcceptableError(f"format '{names[0]}' cannot carry this answer; use one of: {', '.join(offered)}")
 
 
 def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
