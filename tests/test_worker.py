@@ -54,12 +54,27 @@ def test_rows_are_counted_exactly_whatever_the_values_hold(store, media_type):
     assert worker.count_rows(conn.sent[0][3], worker.RUST_SELECT[media_type]) == 30
 
 
-@pytest.mark.parametrize("media_type", FORMATS)
-def test_over_the_row_cap_the_answer_is_streamed_and_cut(store, media_type):
+@pytest.mark.parametrize("media_type", [f for f in FORMATS if "csv" not in f and "tab" not in f])
+def test_over_the_row_cap_the_answer_is_cut_and_says_so(store, media_type):
     conn = answer(store, media_type, max_rows=7)
     truncated = conn.sent[0][2] if conn.sent[0][0] in ("whole", "head") else None
     assert truncated is True
     assert worker.count_rows(body_of(conn), worker.RUST_SELECT[media_type]) == 7
+    assert b"sparql/truncated?max_rows=7" in body_of(conn)
+
+
+@pytest.mark.parametrize("media_type", ["text/csv", "text/tab-separated-values"])
+def test_a_format_with_no_place_for_the_notice_is_refused_cut(store, media_type):
+    conn = answer(store, media_type, max_rows=7)
+    assert conn.sent[0][:3] == ("error", 422, "answer_truncated") and "max_rows" in conn.sent[0][3]
+
+
+def test_a_cut_found_after_the_head_is_flagged_at_the_end(store, monkeypatch):
+    monkeypatch.setattr(worker, "PREBUFFER", 4)
+    monkeypatch.setattr(worker, "WHOLE_BYTES", 100)
+    conn = answer(store, "text/csv", max_rows=10)
+    assert conn.sent[0] == ("head", "text/csv", None)
+    assert conn.sent[-1] == ("end", 10, True)
 
 
 def test_an_answer_too_big_for_one_message_is_streamed(store, monkeypatch):

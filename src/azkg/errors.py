@@ -106,6 +106,13 @@ class URITooLongError(RequestError):
     status = 414
 
 
+class AnswerTruncatedError(RequestError):
+    """An answer over max_rows in a format that cannot say it was cut (CSV, TSV, RDF syntaxes)."""
+
+    code = "answer_truncated"
+    status = 422
+
+
 class UnsupportedMediaTypeError(RequestError):
     code = "unsupported_media_type"
     status = 415

@@ -8,8 +8,13 @@ the kill. Messages to the service (over a multiprocessing pipe):
     ("ready",)                                   the store is open
     ("whole", media_type, truncated, bytes)      the complete answer at once (small answers)
     ("head", media_type, truncated | None)       the answer starts; None: not known until the end
+
+A cut answer says so in its body: SPARQL JSON and XML carry a head link to a notice (results.
+TRUNCATION_NOTICE); the formats with no place for it (CSV, TSV, RDF syntaxes) are refused with 422
+answer_truncated instead of being sent cut.
     ("data", bytes)                              a chunk of the answer
-    ("end", rows, truncated)                     the answer is complete
+    ("end", rows, cut)                           the answer is complete; cut: a cut found after the head,
+                                                 which the service turns into an aborted body
     ("error", status, code, message)             before any head: the answer is this error instead
     ("abort", message)                           after a head: the answer cannot be completed
 
@@ -35,7 +40,7 @@ from pathlib import Path
 import pyoxigraph
 
 from azkg.errors import QueryError, StoreError
-from azkg.results import write_boolean, write_solutions, write_triples
+from azkg.results import RESULT_MEDIA, SAYS_CUT, TRUNCATION_NOTICE, write_boolean, write_solutions, write_triples
 from azkg.sandbox import SandboxError, confine
 from azkg.store import CURRENT, QUERY_PREFIXES, open_reader
 
@@ -134,9 +139,9 @@ def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
         results = _evaluate(store, job)  # too big or too many rows for one message: stream it, cut at the cap
         variables = [v.value for v in results.variables]
         rows: Iterator = ([solution[name] for name in variables] for solution in results)
-        _stream(conn, job, rows, lambda items: write_solutions(variables, items, job.media_type))
+        _stream(conn, job, rows, lambda items, link: write_solutions(variables, items, job.media_type, link))
         return
-    _stream(conn, job, iter(results), lambda items: write_triples(items, job.media_type))
+    _stream(conn, job, iter(results), lambda items, _: write_triples(items, job.media_type))
 
 
 class _Overflow(Exception):
@@ -239,15 +244,19 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
         return
     complete = len(buffered) <= job.max_rows and len(buffered) < PREBUFFER
     truncated = len(buffered) > job.max_rows
+    if truncated and RESULT_MEDIA.get(job.media_type) not in SAYS_CUT:
+        conn.send(("error", 422, "answer_truncated", cut_message(job)))
+        return
+    link = TRUNCATION_NOTICE.format(job.max_rows) if truncated else None
     if complete or truncated:
-        body = b"".join(write(iter(buffered[: job.max_rows])))
+        body = b"".join(write(iter(buffered[: job.max_rows]), link))
         if len(body) < WHOLE_BYTES:
             conn.send(("whole", job.media_type, truncated, body))
             return
     conn.send(("head", job.media_type, truncated if (complete or truncated) else None))
     counted = _Counted(buffered[: job.max_rows], items, job, already=len(buffered))
     try:
-        for chunk in write(iter(counted)):
+        for chunk in write(iter(counted), link):
             conn.send(("data", chunk))
     except DeadlinePassed:
         conn.send(("abort", "the query ran past its time limit while its answer was being sent"))
@@ -258,7 +267,15 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
     except (OSError, RuntimeError) as err:
         conn.send(("abort", f"the query failed while its answer was being sent: {err}"))
         return
-    conn.send(("end", counted.sent, truncated or counted.truncated))
+    conn.send(("end", counted.sent, counted.truncated))
+
+
+def cut_message(job: Job) -> str:
+    return (
+        f"the answer has more than {job.max_rows} rows, the limit (setting max_rows, which a request may lower); "
+        f"{job.media_type} has no place to say that an answer was cut, so it is not sent cut: add a LIMIT, "
+        "or ask for SPARQL JSON or XML, which carry a link saying so"
+    )
 
 
 def _take(items: Iterator, count: int, deadline: float) -> list:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pyoxigraph
 from fastapi import APIRouter, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from azkg.errors import (
     NotAcceptableError,
@@ -79,6 +79,16 @@ async def sparql_post(request: Request) -> Response:
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
     raise UnsupportedMediaTypeError(
         f"a query is sent as application/x-www-form-urlencoded or application/sparql-query, not '{media_type}'"
+    )
+
+
+@router.get("/sparql/truncated", summary="What a truncation link in a SPARQL answer means")
+async def truncated(max_rows: int | None = None) -> PlainTextResponse:
+    limit = f"{max_rows} rows" if max_rows else "the row limit"
+    return PlainTextResponse(
+        f"This answer was cut at {limit} (setting max_rows, AZKG_MAX_ROWS; a request may lower it with the "
+        "max_rows parameter): the query has more results than the answer holds. Add a LIMIT and page with "
+        "OFFSET, or narrow the query, to get every row. The X-Azkg-Truncated header says the same.\n"
     )
 
 
