@@ -202,7 +202,11 @@ def test_from_named_names_the_named_graphs(server: Server, client: httpx.Client)
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_dataset_cases(server: Server, client: httpx.Client, query: str, params, expected, method: str) -> None:
     asked = [("query", query), *params]
-    response = client.get(server.sparql, params=asked) if method == "get" else client.post(server.sparql, data=asked)
+    if method == "get":
+        response = client.get(server.sparql, params=asked)
+    else:
+        response = client.post(server.sparql, content=urllib.parse.urlencode(asked).encode(),
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer.get("boolean", None if answer.get("results", {}).get("bindings") == [] else "rows") == expected
