@@ -90,3 +90,25 @@ def test_a_passed_deadline_while_serialising_is_a_timeout(store):
     job = worker.Job("SELECT ?s ?o WHERE { ?s ?p ?o }", "application/sparql-results+json", 1000, time.time() - 1)
     worker._answer(conn, store, job)
     assert conn.sent == [("error", 503, "query_timeout", "")]
+
+
+def test_without_the_sandbox_the_worker_refuses_to_start(monkeypatch, capsys):
+    """Fail closed: where SERVICE cannot be stopped at the operating system, no worker runs."""
+    def unavailable(memory_bytes, network=False):
+        if not network:
+            raise worker.SandboxError("cannot confine queries on vax")
+    monkeypatch.setattr(worker, "confine", unavailable)
+    answers = Conn()
+    with pytest.raises(SystemExit) as stopped:
+        worker.main(None, answers, "/nonexistent", allow_service=False)
+    assert stopped.value.code != 0 and answers.sent == []
+    assert "AZKG_ALLOW_SERVICE" in capsys.readouterr().err
+
+
+def test_service_refused_by_the_engine_is_service_disabled(monkeypatch):
+    class Refusing:
+        def query(self, *args, **kwargs):
+            raise PermissionError("Permission denied (os error 13)")
+    conn = Conn()
+    worker._answer(conn, Refusing(), worker.Job("SELECT * { SERVICE ?x {} }", FORMATS[0], 10, time.time() + 30))
+    assert conn.sent == [("error", 400, "service_disabled", worker.SERVICE_DISABLED)]
