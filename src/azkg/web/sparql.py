@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ router = APIRouter(tags=["sparql"])
 OFFERED = {"SELECT": SELECT_TYPES, "ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
 DESCRIPTION_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 ALLOW = "GET, HEAD, POST, OPTIONS"
+LEX_IN_THREAD = 10_000  # characters
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,10 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
     pool: QueryPool = state.pool
-    shape = _check(asked.query, settings)
+    if len(asked.query) > LEX_IN_THREAD:  # a long text takes the lexer tens of ms: not on the event loop
+        shape = await asyncio.to_thread(_check, asked.query, settings)
+    else:
+        shape = _check(asked.query, settings)
     media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
     max_rows = int(_tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int))
