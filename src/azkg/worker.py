@@ -8,15 +8,15 @@ the kill. Messages to the service (over a multiprocessing pipe):
     ("ready",)                                   the store is open
     ("whole", media_type, truncated, bytes)      the complete answer at once (small answers)
     ("head", media_type, truncated | None)       the answer starts; None: not known until the end
-
-A cut answer says so in its body: SPARQL JSON and XML carry a head link to a notice (results.
-TRUNCATION_NOTICE); the formats with no place for it (CSV, TSV, RDF syntaxes) are refused with 422
-answer_truncated instead of being sent cut.
     ("data", bytes)                              a chunk of the answer
     ("end", rows, cut)                           the answer is complete; cut: a cut found after the head,
                                                  which the service turns into an aborted body
     ("error", status, code, message)             before any head: the answer is this error instead
     ("abort", message)                           after a head: the answer cannot be completed
+
+A cut answer says so in its body: SPARQL JSON and XML carry a head link to a notice (results.
+TRUNCATION_NOTICE); the formats with no place for it (CSV, TSV, RDF syntaxes) are refused with 422
+answer_truncated instead of being sent cut.
 
 Unless SERVICE is allowed, the worker confines itself before it opens the store (azkg.sandbox): it
 cannot open an internet socket, so no spelling of SERVICE reaches another host; pyoxigraph's
