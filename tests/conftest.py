@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,10 @@ from click.testing import CliRunner, Result
 from azkg.cli import main
 from azkg.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[1]
+# the project whose data the tests read: this checkout, or a copy with more articles (tests/test_growth.py
+# runs the data and service tests against a copy with an article added, through AZKG_TEST_ROOT)
+ROOT = Path(os.environ["AZKG_TEST_ROOT"]).resolve() if os.environ.get("AZKG_TEST_ROOT") else REPO
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Competency questions: what users ask, answered by SPARQL over data/triples.ttl with pyoxigraph.
 
-Each expected answer was read off the two source articles by hand, not copied from a query's output.
+Each expected answer was read off the two seed articles by hand, not copied from a query's output; an
+answer must hold it, and may hold more once more articles are added.
 IRIs are shortened to their path under https://w3id.org/azkg/ (id/..., source/..., def/...).
 """
 
@@ -217,7 +218,9 @@ QUESTIONS = [
 
 @pytest.mark.parametrize(("question", "query", "expected"), QUESTIONS, ids=[q[0] for q in QUESTIONS])
 def test_competency_question(store: pyoxigraph.Store, question: str, query: str, expected: set[tuple]) -> None:
-    assert ask(store, query) == expected
+    """The seeds' answer is in the graph's answer; more sources may add rows, never take the seeds' away."""
+    answer = ask(store, query)
+    assert expected <= answer, f"missing: {expected - answer}"
 
 
 def test_there_are_at_least_thirty_questions() -> None:

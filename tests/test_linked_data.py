@@ -7,15 +7,14 @@ import html
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph
 import pytest
 import rdflib
 
+from tests.conftest import ROOT
 from tests.server import Server, running_server
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/azkg/"
 PUBLIC = "https://example.org/deploy/kg/"
 RDF_TYPES = {

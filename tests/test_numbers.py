@@ -19,6 +19,7 @@ from azkg.numbers import canonical, numbers_in, parse_decimal
         ("a one-hectare plot", [Decimal("1")]),
         ("up to 5-tonne payloads", [Decimal("5")]),
         ("In Q1 of 2025", [Decimal("2025")]),
+        ("6.7 bn manats and 29 mln dollars", [Decimal("6700000000"), Decimal("29000000")]),
         ("no figure here", []),
     ],
 )

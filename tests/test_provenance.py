@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 
 from azkg.named_queries import named_query
+from tests.conftest import ROOT
 from tests.server import Server, running_server
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/azkg/"
 ENTITY = BASE + "id/sumgayit-industrial-park"
 SOURCE = BASE + "source/azernews-2026-01-27"
@@ -120,30 +119,40 @@ def test_an_unknown_date_or_publisher_stays_unknown(server, client):
     assert fact["source"]["issued_not_before"] == "2025-04-30"
 
 
-def conflict_values(groups: list[dict]) -> dict[tuple[str, str], set[Decimal]]:
-    return {(g["about"]["iri"], g["metric"]["iri"]): {Decimal(str(v["value"])) for v in g["values"]} for g in groups}
+def measure_of(group: dict) -> str:
+    return group["measure"].get("iri") or group["measure"]["value"]
+
+
+def conflict_values(groups: list[dict]) -> dict[tuple[str, str, str], set[Decimal]]:
+    """Conflicts keyed as the API groups them: entity, metric and measure (AZN and USD apart)."""
+    found: dict[tuple[str, str, str], set[Decimal]] = {}
+    for g in groups:
+        key = (g["about"]["iri"], g["metric"]["iri"], measure_of(g))
+        assert key not in found, f"two groups for {key}"
+        found[key] = {Decimal(str(v["value"])) for v in g["values"]}
+    return found
 
 
 def test_conflicts_answer_what_the_documented_sparql_answers(server, client):
     api = client.get(f"{server.base}/api/conflicts").json()["conflicts"]
     rows = sparql(server, client, documented("conflicts"))
-    from_rows: dict[tuple[str, str], set[Decimal]] = {}
+    from_rows: dict[tuple[str, str, str], set[Decimal]] = {}
     for row in rows:
-        from_rows.setdefault((row["entity"], row["metric"]), set()).add(Decimal(row["value"]))
+        from_rows.setdefault((row["entity"], row["metric"], row["measure"]), set()).add(Decimal(row["value"]))
     assert conflict_values(api) == from_rows
     for group in api:
         assert len({v["source"]["iri"] for v in group["values"]}) >= 2
 
 
 def test_the_real_conflicts_between_the_two_articles_are_found(server, client):
-    """Hand-read from the two articles: Azernews vs the 2025 article."""
+    """Hand-read from the two articles: Azernews vs the 2025 article (more sources may add values)."""
     found = conflict_values(client.get(f"{server.base}/api/conflicts").json()["conflicts"])
     zones, sumgayit = BASE + "id/azerbaijan-industrial-zones", ENTITY
-    metric = BASE + "def/metric/"
-    assert found[(zones, metric + "industrial-park-count")] == {Decimal(8), Decimal(9)}
-    assert found[(zones, metric + "jobs")] == {Decimal(11000), Decimal(10700)}
-    assert found[(sumgayit, metric + "investment")] == {Decimal("5.5e9"), Decimal("6e9")}
-    assert found[(zones, metric + "output")] == {Decimal("19.4e9"), Decimal("15.4e9")}
+    metric, number = BASE + "def/metric/", BASE + "def/unit/number"
+    assert found[(zones, metric + "industrial-park-count", number)] >= {Decimal(8), Decimal(9)}
+    assert found[(zones, metric + "jobs", number)] >= {Decimal(11000), Decimal(10700)}
+    assert found[(sumgayit, metric + "investment", "AZN")] >= {Decimal("5.5e9"), Decimal("6e9")}
+    assert found[(zones, metric + "output", "AZN")] >= {Decimal("19.4e9"), Decimal("15.4e9")}
 
 
 def test_conflicts_for_one_entity(server, client):
@@ -160,6 +169,25 @@ def test_the_entity_page_marks_conflicting_values(server, client):
     assert page.count('class="conflict"') >= 4
     calm = client.get(f"{server.base}/id/azermirror", headers={"Accept": "text/html"}).text
     assert 'class="conflict"' not in calm
+
+
+def test_a_fact_carries_its_twin_in_the_other_currency_and_its_terms(server, client):
+    """The fields of the new curation format (statedBy, periodBasis, terms, partnerCountry, sameFigureAs)
+    reach the JSON and the pages; a fact with a twin stays one record although the query gives more rows."""
+    azn = client.get(f"{server.base}/api/facts/industrial-clusters-2025/zones-investment-azn").json()["fact"]
+    twin = BASE + "fact/industrial-clusters-2025/zones-investment-usd"
+    assert [ref["iri"] for ref in azn["qualifiers"]["same_figure"]] == [twin]
+    assert "4 700 000 000 USD" in azn["qualifiers"]["same_figure"][0]["label"]
+    loan = client.get(f"{server.base}/api/facts/azernews-2026-01-27/azermirror-plant-loan").json()["fact"]
+    assert loan["qualifiers"]["terms"] == "preferential"
+    zones = client.get(f"{server.base}/api/entities/azerbaijan-industrial-zones").json()["facts"]
+    assert len({f["iri"] for f in zones}) == len(zones)
+    assert next(f for f in zones if f["iri"] == azn["iri"])["qualifiers"]["same_figure"] == azn["qualifiers"]["same_figure"]
+    html = {"Accept": "text/html"}
+    fact_page = client.get(f"{server.base}/fact/azernews-2026-01-27/azermirror-plant-loan", headers=html).text
+    assert "<dt>Terms</dt><dd>preferential</dd>" in fact_page
+    entity_page = client.get(f"{server.base}/id/azerbaijan-industrial-zones", headers=html).text
+    assert "same figure: <a href=" in entity_page and "/fact/industrial-clusters-2025/zones-investment-usd" in entity_page
 
 
 def test_the_source_page_highlights_every_quote(server, client):
@@ -190,3 +218,21 @@ def test_the_api_is_in_the_openapi_schema(server, client):
     paths = client.get(server.base + "/openapi.json").json()["paths"]
     for path in ("/api/entities/{slug}", "/api/facts/{source}/{claim}", "/api/sources/{source}", "/api/conflicts"):
         assert path in paths and paths[path]["get"]["summary"]
+
+
+def test_entities_by_name_answers_what_the_command_answers(server, client):
+    from azkg.lookup import find_entities
+    from azkg.settings import Settings
+
+    answer = client.get(f"{server.base}/api/entities", params={"name": "sumgayit chemical industrial park"})
+    assert answer.status_code == 200
+    found = answer.json()["entities"]
+    expected = [m.as_json() for m in find_entities(Settings(ROOT), "sumgayit chemical industrial park")]
+    assert [{k: v for k, v in e.items() if k != "url"} for e in found] == expected
+    assert found[0]["id"] == "sumgayit-industrial-park" and found[0]["exact"]
+    assert found[0]["url"] == f"{server.base}/id/sumgayit-industrial-park"
+
+
+@pytest.mark.parametrize("params", [{}, {"name": ""}, {"name": "x" * 201}, {"name": "park", "limit": "0"}])
+def test_entities_by_name_refuses_bad_parameters(server, client, params):
+    assert client.get(f"{server.base}/api/entities", params=params).status_code in (400, 422)

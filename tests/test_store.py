@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import threading
@@ -11,9 +12,19 @@ import httpx
 import pyoxigraph
 import pytest
 
-from azkg.errors import QueryError, StoreError
+from azkg.errors import DiskFullError, QueryError, StoreError
 from azkg.settings import Settings
-from azkg.store import Writer, ensure_store, evaluate, exclusive, open_reader
+from azkg.store import (
+    DIRTY,
+    Writer,
+    ensure_store,
+    evaluate,
+    exclusive,
+    is_disk_full,
+    open_reader,
+    store_failure,
+    writing,
+)
 from tests.conftest import ROOT, run_cli
 from tests.server import running_server
 
@@ -163,3 +174,48 @@ def test_writers_take_turns_across_processes(tmp_path: Path) -> None:
         answer = httpx.get(server.sparql, params={"query": 'ASK { ?s rdfs:label "Loaded beside" }'},
                            headers={"Accept": "application/sparql-results+json"}, timeout=30).json()
         assert answer["boolean"] is True
+
+
+def _nt(path: Path, subject: str) -> Path:
+    path.write_text(f"<urn:{subject}> <urn:p> <urn:o> .\n", encoding="utf-8")
+    return path
+
+
+def test_a_writer_resets_what_a_killed_writer_left(tmp_path: Path) -> None:
+    """A writer killed after changing primary leaves the dirty marker; the next one starts from the live
+    snapshot, so it publishes its own change and nothing of the killed one."""
+    store = tmp_path / "s"
+    with writing(store) as writer:
+        writer.load([_nt(tmp_path / "a.nt", "a")])
+        writer.publish()
+    killed = Writer(store)
+    killed.update("INSERT DATA { <urn:half> <urn:p> <urn:o> }")  # marks primary dirty, never publishes
+    killed.close()
+    assert (store / DIRTY).exists()
+    with writing(store) as writer:
+        writer.load([_nt(tmp_path / "b.nt", "b")])
+        writer.publish()
+    assert count(store) == 2 and not (store / DIRTY).exists()
+
+
+def test_a_failed_change_is_rolled_back_at_once(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    with writing(store) as writer:
+        writer.load([_nt(tmp_path / "a.nt", "a")])
+        writer.publish()
+    with pytest.raises(StoreError), writing(store) as writer:
+        writer.update("INSERT DATA { <urn:half> <urn:p> <urn:o> }")
+        raise StoreError("publishing failed")
+    assert not (store / DIRTY).exists()
+    reopened = pyoxigraph.Store(str(store / "primary"))
+    assert len(reopened) == 1, "primary kept the failed change"
+    del reopened
+
+
+def test_disk_full_is_recognised_in_both_spellings() -> None:
+    assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert is_disk_full(OSError("IO error: No space left on device: While appending to file: x/000012.log"))
+    assert not is_disk_full(OSError("IO error: Permission denied"))
+    error = store_failure(OSError(errno.ENOSPC, "full"), "publishing")
+    assert isinstance(error, DiskFullError) and error.status == 507 and error.code == "disk_full"
+    assert str(error).startswith("the disk holding the store is full") and "nothing was written" in str(error)

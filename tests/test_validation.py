@@ -16,11 +16,12 @@ from azkg.settings import Settings
 from azkg.triples import build_graph
 from azkg.validation import check_ontology, validate_data
 from azkg.vocab import AZKG, OA, SCHEMA
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def real() -> tuple:
-    settings = Settings(Path(__file__).resolve().parents[1])
+    settings = Settings(ROOT)
     ontology = load_ontology(settings.ontology_dir)
     curation = load_curation(settings, ontology)
     return settings, ontology, curation, build_graph(curation, ontology)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -164,3 +165,68 @@ def test_several_http_processes_serve_and_see_every_write(tmp_path_factory: pyte
                     seen = reader.get(server.sparql, params={"query": f'ASK {{ ?s rdfs:label "multi {index}" }}'},
                                       headers={"Accept": "application/sparql-results+json"}).json()
                 assert seen["boolean"] is True
+
+
+def test_relative_iris_in_an_update_resolve_against_the_base_iri(server: Server, client: httpx.Client) -> None:
+    response = client.post(server.base + "/update", data={"update": "INSERT DATA { <rel/s> <rel/p> <rel/o> }"},
+                           headers=AUTH)
+    assert response.status_code == 204, response.text
+    assert ask(server, client, "ASK { <https://w3id.org/azkg/rel/s> <https://w3id.org/azkg/rel/p> ?o }")
+
+
+@pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
+def test_update_dataset_parameters_must_be_iris(server: Server, client: httpx.Client, name: str) -> None:
+    update = "INSERT { <urn:ud:s> <urn:ud:p> ?o } WHERE { ?x ?y ?o }"
+    not_iri = client.post(server.base + "/update", data={"update": update, name: "not an iri"}, headers=AUTH)
+    assert not_iri.status_code == 400 and f"{name}='not an iri' is not an absolute IRI" in not_iri.text
+    assert not ask(server, client, "ASK { <urn:ud:s> ?p ?o }")
+
+
+DATA1, DATA2, DATA3 = (f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3))
+SETUP = "PREFIX dc: <http://purl.org/dc/terms/> PREFIX foaf: <http://xmlns.com/foaf/0.1/> " + " ; ".join(
+    f"INSERT DATA {{ GRAPH <{g}> {{ <{g}> a foaf:Document }} }}" for g in (DATA1, DATA2, DATA3))
+
+
+def test_update_dataset_default_graphs(server: Server, client: httpx.Client) -> None:
+    """W3C protocol case update_dataset_default_graphs (without its CLEAR ALL): using-graph-uri makes
+    that graph the WHERE's default graph."""
+    out = "http://example.org/protocol-update-dataset-test/"
+    update = SETUP + f" ; INSERT {{ GRAPH <{out}> {{ ?s a dc:BibliographicResource }} }} WHERE {{ ?s a foaf:Document }}"
+    response = client.post(server.base + "/update", params={"using-graph-uri": DATA1}, content=update.encode(),
+                           headers={**AUTH, "Content-Type": "application/sparql-update"})
+    assert response.status_code == 204, response.text
+    rows = client.get(server.sparql, params={"query": f"SELECT ?s WHERE {{ GRAPH <{out}> {{ ?s ?p ?o }} }}"},
+                      headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert [row["s"]["value"] for row in rows] == [DATA1]
+
+
+def test_update_dataset_named_graphs(server: Server, client: httpx.Client) -> None:
+    """W3C protocol case update_dataset_named_graphs: using-named-graph-uri (twice) limits GRAPH ?g."""
+    out = "http://example.org/protocol-update-dataset-named-graphs-test/"
+    update = (SETUP + f" ; INSERT {{ GRAPH <{out}> {{ ?s a dc:BibliographicResource }} }} "
+              "WHERE { GRAPH ?g { ?s a foaf:Document } }")
+    form = urlencode([("update", update), ("using-named-graph-uri", DATA1), ("using-named-graph-uri", DATA2)])
+    response = client.post(server.base + "/update", content=form.encode(),
+                           headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 204, response.text
+    rows = client.get(server.sparql, params={"query": f"SELECT ?s WHERE {{ GRAPH <{out}> {{ ?s ?p ?o }} }}"},
+                      headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert sorted(row["s"]["value"] for row in rows) == [DATA1, DATA2]
+
+
+@pytest.mark.parametrize("clause", ["WITH <urn:ud:g>", "USING <urn:ud:g>", "USING NAMED <urn:ud:g>"])
+def test_bad_update_dataset_conflict(server: Server, client: httpx.Client, clause: str) -> None:
+    """W3C protocol case bad_update_dataset_conflict: the parameters and the update's own dataset."""
+    update = (f"{clause} INSERT {{ <urn:uc:s> <urn:uc:p> ?o }} WHERE {{ ?x ?y ?o }}" if clause.startswith("WITH")
+              else f"INSERT {{ <urn:uc:s> <urn:uc:p> ?o }} {clause} WHERE {{ ?x ?y ?o }}")
+    response = client.post(server.base + "/update", params={"using-named-graph-uri": DATA1},
+                           content=update.encode(), headers={**AUTH, "Content-Type": "application/sparql-update"})
+    assert response.status_code == 400 and "names its own dataset" in response.text, response.text
+    assert not ask(server, client, "ASK { <urn:uc:s> ?p ?o }")
+
+
+def test_drop_of_a_missing_graph_is_a_client_error(server: Server, client: httpx.Client) -> None:
+    response = client.post(server.base + "/update", data={"update": "DROP GRAPH <urn:none:g>"}, headers=AUTH)
+    assert response.status_code == 400 and "does not exist" in response.text
+    assert client.post(server.base + "/update", data={"update": "DROP SILENT GRAPH <urn:none:g>"},
+                       headers=AUTH).status_code == 204

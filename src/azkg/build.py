@@ -14,11 +14,13 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from azkg.changes import Changes, compare
 from azkg.curation import load_curation
-from azkg.errors import StaleDataError
+from azkg.errors import PreviewTargetError, Problem, StaleDataError
 from azkg.inference import entailed
-from azkg.ontology import load_ontology
+from azkg.ontology import Ontology, load_ontology
 from azkg.settings import Settings
+from azkg.stats import readme_is_stale, write_readme
 from azkg.triples import build_graph
 from azkg.validation import check_ontology, validate_data
 
@@ -40,12 +42,15 @@ class BuildResult:
     entities: int
     sources: int
     changed: bool
+    changes: Changes | None = None  # against the file it replaces (or checks)
+    skipped_drafts: tuple[Problem, ...] = ()  # with drafts: the drafted claims left out, and why
 
 
-def render(settings: Settings) -> tuple[str, BuildResult]:
-    """Run every stage and return the Turtle text with a summary; raise on any problem."""
+def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, Ontology, BuildResult]:
+    """Run every stage and return the Turtle text and graph with a summary; raise on any problem."""
     ontology = load_ontology(settings.ontology_dir)
-    curation = load_curation(settings, ontology)
+    skipped: list[Problem] | None = [] if with_drafts else None
+    curation = load_curation(settings, ontology, skipped)
     asserted = build_graph(curation, ontology)
     check_ontology(ontology, settings.shapes_dir / "ontology.shapes.ttl", settings.checks_dir / "ontology")
     validate_data(asserted, ontology, settings.shapes_dir / "data.shapes.ttl", settings.checks_dir / "data", curation)
@@ -65,25 +70,49 @@ def render(settings: Settings) -> tuple[str, BuildResult]:
         len(curation.entities),
         len(curation.sources),
         changed=False,
+        skipped_drafts=tuple(sorted(set(skipped or []))),
     )
-    return text, summary
+    return text, graph, ontology, summary
 
 
-def build(settings: Settings, check: bool = False) -> BuildResult:
-    text, summary = render(settings)
-    target = settings.triples_file
+def build(settings: Settings, check: bool = False, preview: Path | None = None) -> BuildResult:
+    """Write data/triples.ttl; or with `preview`, a graph with the drafted claims that pass the checks,
+    written to that file (never over data/triples.ttl)."""
+    if preview is not None and preview.resolve() == settings.triples_file.resolve():
+        raise PreviewTargetError(
+            f"--output {settings.relative(preview)}: a preview with drafts never replaces the reviewed graph; "
+            "write it elsewhere"
+        )
+    text, graph, ontology, summary = render(settings, with_drafts=preview is not None)
+    target = preview or settings.triples_file
     current = target.read_text(encoding="utf-8") if target.exists() else None
     changed = current != text
+    changes = compare(_parsed(settings.triples_file), graph)
+    readme = settings.root / "README.md"
     if check:
         if changed:
+            listed = "".join(f"\n  {line}" for line in changes.lines())
             raise StaleDataError(
-                f"{settings.relative(target)} is stale: it differs from a fresh build; run `azkg build` and commit it"
+                f"{settings.relative(target)} is stale: it differs from a fresh build; run `azkg build` and "
+                f"commit it{listed}"
             )
-        return _with_changed(summary, False)
+        if readme_is_stale(readme, graph, ontology):
+            raise StaleDataError("README.md's figures are stale: run `azkg build` (or `azkg stats --write`)")
+        return _with(summary, changed=False, changes=changes)
     if changed:
         _write_atomically(target, text)
         log.info("wrote %s", target)
-    return _with_changed(summary, changed)
+    if preview is None:
+        write_readme(readme, graph, ontology)
+    return _with(summary, changed=changed, changes=changes)
+
+
+def _parsed(path: Path) -> Graph | None:
+    """The committed graph, to say what a build changes; None when there is none (or it is unreadable)."""
+    try:
+        return Graph().parse(path, format="turtle")
+    except (OSError, SyntaxError, ValueError):
+        return None
 
 
 def _write_atomically(target: Path, text: str) -> None:
@@ -101,5 +130,5 @@ def _write_atomically(target: Path, text: str) -> None:
         raise
 
 
-def _with_changed(summary: BuildResult, changed: bool) -> BuildResult:
-    return BuildResult(**{**summary.__dict__, "changed": changed})
+def _with(summary: BuildResult, **changed: object) -> BuildResult:
+    return BuildResult(**{**summary.__dict__, **changed})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -37,22 +38,179 @@ def main(ctx: click.Context, root: Path | None) -> None:
 
 @main.command()
 @click.option("--check", is_flag=True, help="Do not write; exit 1 if data/triples.ttl differs from a fresh build.")
+@click.option("--with-drafts", is_flag=True, help="Include drafted claims that pass the checks (needs --output).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="With --with-drafts: the preview graph to write (never data/triples.ttl).",
+)
 @click.pass_obj
-def build(settings: Settings, check: bool) -> None:
-    """Check the sources and curated claims and write data/triples.ttl."""
+def build(settings: Settings, check: bool, with_drafts: bool, output: Path | None) -> None:
+    """Check the sources and curated claims and write data/triples.ttl, saying what changed."""
+    if with_drafts != (output is not None) or (with_drafts and check):
+        _fail("build", "--with-drafts and --output go together, without --check")
     try:
         from azkg.build import build as run_build  # rdflib and pySHACL take 0.3 s to import; only build needs them
 
-        result = run_build(settings, check=check)
+        result = run_build(settings, check=check, preview=output)
     except AzkgError as err:
         click.echo(f"azkg build: {err}", err=True)
         sys.exit(err.exit_code)
-    target = settings.relative(result.path)
+    target = settings.relative(result.path) if output is None else str(output)
     state = "is up to date" if check else ("written" if result.changed else "unchanged")
     click.echo(
         f"{target} {state}: {result.triples} triples ({result.asserted} asserted, {result.entailed} entailed), "
         f"{result.facts} facts, {result.entities} entities, {result.sources} sources"
     )
+    if result.changes is not None and result.changes.any:
+        click.echo("against the committed graph:\n" + "\n".join(f"  {line}" for line in result.changes.lines()))
+    if result.skipped_drafts:
+        click.echo(f"{len(result.skipped_drafts)} problem(s) kept drafted claims out of the preview:")
+        click.echo("\n".join(f"  {problem}" for problem in result.skipped_drafts))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id", "source_id", default=None, help="The source id (default: <publisher>-<date>).")
+@click.option("--publisher", default=None, help="The outlet that published it: an entity id or name (entities.yaml).")
+@click.option("--published", default=None, help="Publication date, YYYY-MM-DD or YYYY-MM-DDThh:mm+hh:mm.")
+@click.option("--url", default=None, help="The address the text was retrieved from.")
+@click.option("--title", default=None, help="The headline, as the outlet gives it.")
+@click.option("--label", default=None, help="A name for the source in lists (default: the title, else made up).")
+@click.option("--language", default="en", show_default=True, help="The text's language (BCP 47).")
+@click.option("--syndicated-from", default=None, help="The original publisher, when --publisher republished it.")
+@click.option(
+    "--retrieved", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When it was retrieved (default: today)."
+)
+@click.pass_obj
+def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
+    """Register a new source: its text kept exactly as received, and what is known of it."""
+    from azkg.registry import Registration, register
+
+    given["id"] = given.pop("source_id")
+    options = {key: value for key, value in given.items() if value is not None}
+    if retrieved is not None:
+        options["retrieved"] = retrieved.date()
+    try:
+        done = register(settings, Registration(file, **options))
+    except AzkgError as err:
+        _fail("add", str(err))
+    click.echo(
+        f"added source '{done.id}': {settings.relative(done.text_file)} and {settings.relative(done.metadata_file)}; "
+        f"next: azkg draft {done.id}, or write data/curation/{done.id}.yaml (docs/curation.md)"
+    )
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Rewrite the generated block of docs/curation.md instead of printing it.")
+@click.pass_obj
+def reference(settings: Settings, write: bool) -> None:
+    """The curation reference (metrics, units, relations, fields), generated from the ontology."""
+    from azkg.ontology import load_ontology
+    from azkg.reference import render, replace_block
+
+    try:
+        block = render(load_ontology(settings.ontology_dir))
+    except AzkgError as err:
+        _fail("reference", str(err))
+    if not write:
+        click.echo(block, nl=False)
+        return
+    guide = settings.root / "docs" / "curation.md"
+    guide.write_text(replace_block(guide.read_text(encoding="utf-8"), block), encoding="utf-8")
+    click.echo(f"wrote the reference into {settings.relative(guide)}")
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Rewrite the figures in README.md instead of printing them.")
+@click.pass_obj
+def stats(settings: Settings, write: bool) -> None:
+    """What data/triples.ttl holds: sources, facts, quotes, entities by class, triples, conflicts."""
+    from rdflib import Graph
+
+    from azkg.ontology import load_ontology
+    from azkg.stats import render, write_readme
+
+    try:
+        graph = Graph().parse(settings.triples_file, format="turtle")
+        ontology = load_ontology(settings.ontology_dir)
+    except (OSError, SyntaxError, AzkgError) as err:
+        _fail("stats", f"{settings.relative(settings.triples_file)}: {err}")
+    if not write:
+        click.echo(render(graph, ontology), nl=False)
+    elif not write_readme(settings.root / "README.md", graph, ontology):
+        _fail("stats", "README.md has no block of generated figures")
+
+
+@main.command()
+@click.argument("source_id", metavar="SOURCE")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: data/curation/SOURCE.yaml).")
+@click.option("--force", is_flag=True, help="Overwrite an existing curation file.")
+@click.pass_obj
+def draft(settings: Settings, source_id: str, output: Path | None, force: bool) -> None:
+    """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
+    import datetime
+
+    from azkg.drafting import draft_source, render
+
+    target = output or settings.curation_dir / f"{source_id}.yaml"
+    if target.exists() and not force:
+        _fail("draft", f"{settings.relative(target)} exists; review it, or pass --force to overwrite it")
+    try:
+        result = draft_source(settings, source_id, datetime.date.today().isoformat())
+    except AzkgError as err:
+        _fail("draft", str(err))
+    text = render(result)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as err:
+        _fail("draft", f"cannot write {target}: {err.strerror or err}")
+    finally:
+        temp.unlink(missing_ok=True)
+    figures = sum(1 for c in result.claims if "metric" in c.fields)
+    click.echo(
+        f"drafted {settings.relative(target)}: {figures} figures, {len(result.claims) - figures} relations, "
+        f"{len(result.proposed)} proposed entities; review every 'draft:' line (docs/curation.md)"
+    )
+
+
+@main.group()
+def entities() -> None:
+    """Look up the curated entities."""
+
+
+@entities.command("find")
+@click.argument("name")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Entities shown at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_obj
+def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> None:
+    """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
+    from azkg.lookup import find_entities
+
+    if not name.strip():
+        _fail("entities find", "NAME is empty; give a name such as 'Sumgayit Industrial Park'")
+    try:
+        matches = find_entities(settings, name, limit)
+    except AzkgError as err:
+        _fail("entities find", str(err))
+    if as_json:
+        click.echo(json.dumps([m.as_json() for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo(f"no entity is named like '{name}'; add it to {settings.relative(settings.entities_file)}")
+        sys.exit(1)
+    for match in matches:
+        click.echo(_match_text(match))
+
+
+def _match_text(match) -> str:
+    head = f"{match.id} ({match.type}): {match.label}, {match.facts} claim(s)"
+    head += "" if match.exact else f"; did you mean? '{match.matched}' is {match.score:.0%} alike"
+    lines = [head] + [f"    {use.name!r} in {', '.join(use.sources) or 'no source text'}" for use in match.names]
+    return "\n".join(lines)
 
 
 STORE_OPTION = click.option(
@@ -218,8 +376,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     import uvicorn
 
     from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
-    from azkg.web.app import create_app
-    from azkg.web.fast_sparql import FastSparql
+    from azkg.web.app import asgi_app
     from azkg.web.long_urls import LongUrlProtocol
 
     try:
@@ -231,7 +388,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "http": LongUrlProtocol}
     if service.http_processes == 1:
-        uvicorn.run(FastSparql(create_app(settings, service, store_dir)), **options)
+        uvicorn.run(asgi_app(settings, service, store_dir), **options)
         return
     # each process builds its app from the environment (uvicorn starts them afresh), so hand it everything
     for setting in SERVICE_SETTINGS:

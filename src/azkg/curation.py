@@ -18,10 +18,16 @@ from azkg.records import Curation, Entity, FigureClaim, Ingestion, RelationClaim
 from azkg.settings import Settings
 from azkg.sources import SourceDocument, load_sources
 
-FILE_FIELDS = {"source", "curated_on", "claims"}
+FILE_FIELDS = {"source", "curated_on", "claims", "proposed_entities"}
+DRAFT_HELP = (
+    "this claim is a draft (azkg draft): check every field against the quote, then delete this line; "
+    "`azkg build --with-drafts --output FILE` previews the drafts"
+)
 
 
-def load_curation(settings: Settings, ontology: Ontology) -> Curation:
+def load_curation(settings: Settings, ontology: Ontology, drafts: list[Problem] | None = None) -> Curation:
+    """Everything curated; with `drafts` (a list to fill), drafted claims are read too, and the problems
+    of those that fail their checks go to `drafts` instead of stopping the build."""
     shown = settings.relative
     sources = load_sources(settings.sources_dir, shown)
     entities = load_entities(settings.entities_file, shown(settings.entities_file), ontology, sources)
@@ -42,7 +48,7 @@ def load_curation(settings: Settings, ontology: Ontology) -> Curation:
             )
             continue
         try:
-            ingestion, source_claims = _load_claims(path, shown(path), source, ontology, entities)
+            ingestion, source_claims = _load_claims(path, shown(path), source, ontology, entities, drafts)
         except CurationError as err:
             problems.extend(err.problems)
             continue
@@ -60,7 +66,12 @@ def load_curation(settings: Settings, ontology: Ontology) -> Curation:
 
 
 def _load_claims(
-    path: Path, shown: str, source: SourceDocument, ontology: Ontology, entities: dict[str, Entity]
+    path: Path,
+    shown: str,
+    source: SourceDocument,
+    ontology: Ontology,
+    entities: dict[str, Entity],
+    drafts: list[Problem] | None = None,
 ) -> tuple[Ingestion, list[FigureClaim | RelationClaim]]:
     data = located_yaml.load(path, shown)
     if not isinstance(data, Record):
@@ -71,6 +82,14 @@ def _load_claims(
         for k in data.values
         if k not in FILE_FIELDS
     ]
+    if "proposed_entities" in data.values and drafts is None:
+        problems.append(
+            data.problem(
+                "proposed_entities",
+                "move the entities you keep to data/curation/entities.yaml (with every name the sources use), "
+                "then delete this block",
+            )
+        )
     if data.values.get("source") != source.id:
         problems.append(data.problem("source", f"must be '{source.id}', the source this file is named after"))
     curated_on = _curated_on(data, problems)
@@ -86,18 +105,31 @@ def _load_claims(
                 Problem(shown, data.line_of("claims"), "claims", "each claim must be a mapping (a '- id: ...' block)")
             )
             continue
-        claim = reader.read(item, problems)
-        if claim is None:
-            continue
-        if claim.id in claims:
-            problems.append(
-                item.problem("id", f"duplicate claim id '{claim.id}' (first on line {claims[claim.id].where.line})")
-            )
-            continue
-        claims[claim.id] = claim
+        for claim in _read_claim(reader, item, problems, drafts):
+            if claim.id in claims:
+                first = claims[claim.id].where.line
+                problems.append(item.problem("id", f"duplicate claim id '{claim.id}' (first on line {first})"))
+                continue
+            claims[claim.id] = claim
     if problems:
         raise CurationError(problems)
     return Ingestion(source.id, shown, curated_on), list(claims.values())
+
+
+def _read_claim(
+    reader: ClaimReader, item: Record, problems: list[Problem], drafts: list[Problem] | None
+) -> list[FigureClaim | RelationClaim]:
+    """A reviewed claim; a draft is refused, or with `drafts` (a preview build) read on its own, its
+    problems set aside so that the drafts that pass still make the preview."""
+    if "draft" not in item.values:
+        return reader.read(item, problems)
+    if drafts is None:
+        problems.append(item.problem("draft", DRAFT_HELP))
+        return []
+    own: list[Problem] = []
+    claims = reader.read(item, own)
+    drafts.extend(own)
+    return claims
 
 
 def _curated_on(data: Record, problems: list[Problem]) -> Literal:
@@ -117,21 +149,22 @@ def _check_references(
 ) -> list[Problem]:
     """Entities no claim names, and publishers that are not entities."""
     problems = []
-    used = {c.about for c in claims} | {c.object_entity for c in claims if isinstance(c, RelationClaim)}
-    used |= {c.product for c in claims if isinstance(c, FigureClaim)} | {
-        c.counterparty for c in claims if isinstance(c, FigureClaim)
-    }
+    used = {c.about for c in claims} | {c.stated_by for c in claims}
+    used |= {c.object_entity for c in claims if isinstance(c, RelationClaim)}
+    for figure in (c for c in claims if isinstance(c, FigureClaim)):
+        used |= {figure.product, figure.counterparty, figure.partner_country}
     for source in sources.values():
-        if source.publisher is not None and source.publisher not in entities:
-            problems.append(
-                Problem(
-                    source.metadata_file,
-                    source.metadata_line,
-                    "publisher",
-                    f"'{source.publisher}' is not an entity id of {entities_file}",
+        for key, entity_id in (("publisher", source.publisher), ("syndicated_from", source.syndicated_from)):
+            if entity_id is not None and entity_id not in entities:
+                problems.append(
+                    Problem(
+                        source.metadata_file,
+                        source.metadata_line,
+                        key,
+                        f"'{entity_id}' is not an entity id of {entities_file}",
+                    )
                 )
-            )
-        used.add(source.publisher)
+            used.add(entity_id)
     for entity in entities.values():
         if entity.id not in used:
             problems.append(

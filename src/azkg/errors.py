@@ -3,7 +3,12 @@
 AzkgError                 base of everything azkg raises on purpose
 ├── CurationError         curated data or sources are wrong; lists every problem with file, line, field
 ├── OntologyError         the ontology files are broken or fail their own checks
-└── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
+├── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
+├── RegistrationError     `azkg add` refused a text (unreadable, already registered, unknown publisher)
+├── PreviewTargetError    `azkg build --with-drafts` would overwrite data/triples.ttl
+├── StoreError            the store folder cannot be read or written
+│   └── DiskFullError     the disk holding the store is full: nothing was written (HTTP 507)
+└── RequestError          an HTTP request that cannot be served as sent (4xx), and its kinds
 """
 
 from __future__ import annotations
@@ -52,8 +57,27 @@ class StaleDataError(AzkgError):
     code = "stale_data"
 
 
+class RegistrationError(AzkgError):
+    """`azkg add` refused a text: unreadable, a duplicate, or options that name nothing known."""
+
+    code = "registration_error"
+
+
+class PreviewTargetError(AzkgError):
+    """`azkg build --with-drafts` asked to write over the reviewed data/triples.ttl."""
+
+    code = "preview_target"
+
+
 class StoreError(AzkgError):
     code = "store_error"
+
+
+class DiskFullError(StoreError):
+    """ENOSPC anywhere in a write, a load or a publish: the change is rolled back, nothing published."""
+
+    code = "disk_full"
+    status = 507
 
 
 class QueryError(AzkgError):

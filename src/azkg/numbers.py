@@ -14,6 +14,8 @@ SCALES = {
     "million": Decimal(10) ** 6,
     "billion": Decimal(10) ** 9,
     "trillion": Decimal(10) ** 12,
+    "bn": Decimal(10) ** 9,  # abbreviations news wires use: "6.7 bn", "29 mln"
+    "mln": Decimal(10) ** 6,
 }
 WORDS = {
     "one": 1,
@@ -38,7 +40,7 @@ WORDS = {
     "hundred": 100,
 }
 NUMERAL = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(thousand|million|billion|trillion)\b)?", re.IGNORECASE
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s*(thousand|million|billion|trillion|bn|mln)\b)?", re.IGNORECASE
 )
 WORD = re.compile(r"\b(" + "|".join(WORDS) + r")\b(?:\s+(thousand|million|billion|trillion)\b)?", re.IGNORECASE)
 

@@ -40,6 +40,7 @@ class Claim:
     status: URIRef
     note: str | None
     where: Where
+    stated_by: str | None  # the person or body the article quotes as stating it ("the ministry said")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class FigureClaim(Claim):
     product: str | None
     per: URIRef | None
     counterparty: str | None
+    partner_country: str | None  # the other country of a trade figure: imports from it, exports to it
+    period_basis: str | None  # how the period was dated when the quote does not write its year
+    same_figure: tuple[str, ...]  # ids of the same figure in other currencies (one `values` claim)
+    terms: str | None  # a loan's or grant's terms in the source's word: preferential, concessional
 
 
 @dataclass(frozen=True)

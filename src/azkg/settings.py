@@ -114,6 +114,12 @@ SERVICE_SETTINGS = (
         "Bearer token that enables SPARQL Update at /update and writes at /store; without it the service is read-only.",
     ),
     Setting(
+        "write_memory_mb",
+        2048,
+        "Megabytes of address space the process that parses and applies one write may use; a write that "
+        "needs more is refused (413) and changes nothing.",
+    ),
+    Setting(
         "base_iri",
         "https://w3id.org/azkg/",
         "The persistent IRI base of the data: IRIs under it are served by this deployment (id/..., fact/..., def/...).",
@@ -122,7 +128,13 @@ SERVICE_SETTINGS = (
         "public_url",
         None,
         "The deployment's own URL, such as https://example.org/azkg/; links in pages and dumps point "
-        "there. Without it, links follow the URL each request came in on.",
+        "there. Without it, links and redirects follow the URL each request came in on (its Host header).",
+    ),
+    Setting(
+        "trusted_hosts",
+        None,
+        "Comma-separated host names the service answers for, such as kg.example.org,localhost (*.example.org "
+        "for subdomains); a request with any other Host header gets 400. Without it, any host (for local use).",
     ),
 )
 
@@ -143,8 +155,10 @@ class ServiceSettings:
     http_processes: int = 1
     allow_service: bool = False
     update_token: str | None = None
+    write_memory_mb: int = 2048
     base_iri: str = "https://w3id.org/azkg/"
     public_url: str | None = None
+    trusted_hosts: str | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str], **given: object) -> ServiceSettings:
@@ -168,6 +182,7 @@ class ServiceSettings:
             "query_workers",
             "max_waiting",
             "http_processes",
+            "write_memory_mb",
         ):
             if getattr(self, name) <= 0:
                 raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")
@@ -177,6 +192,16 @@ class ServiceSettings:
             value = getattr(self, name)
             if value is not None and (not value.startswith(("http://", "https://")) or not value.endswith("/")):
                 raise SettingError(f"{name} must be an http(s) URL ending in '/' (got {value!r})")
+        for host in self.host_names:
+            wildcard = "*" in host[1:] or (host.startswith("*") and not host.startswith("*."))
+            port = ":" in host and not host.startswith("[")  # [::1] is a host; localhost:8000 is not
+            if wildcard or port or "/" in host:
+                raise SettingError(f"trusted_hosts: {host!r} is not a host name (name, *.domain or [IPv6])")
+
+    @property
+    def host_names(self) -> list[str]:
+        """The trusted host names; empty for any host."""
+        return [name.strip().lower() for name in (self.trusted_hosts or "").split(",") if name.strip()]
 
 
 def _convert(setting: Setting, raw: object) -> object:

@@ -17,7 +17,10 @@ from azkg.errors import CurationError, Problem
 from azkg.iris import is_slug
 from azkg.located_yaml import Record
 
-FIELDS = {"id", "label", "title", "publisher", "issued", "issued_not_before", "date_basis", "language", "received_as"}
+FIELDS = {
+    "id", "label", "title", "publisher", "syndicated_from", "issued", "issued_not_before", "date_basis", "url",
+    "url_basis", "retrieved", "language", "received_as", "sha256",
+}
 REQUIRED = {"id", "label", "language"}
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -37,6 +40,10 @@ class SourceDocument:
     received_as: str | None
     metadata_file: str
     metadata_line: int
+    syndicated_from: str | None = None  # the original publisher's entity id, when `publisher` republished it
+    url: str | None = None
+    url_basis: str | None = None  # how the URL is known: the text does not state its own address
+    retrieved: Literal | None = None
 
     @property
     def as_of(self) -> Literal | None:
@@ -102,6 +109,8 @@ def _load_one(text_path: Path, meta_path: Path, shown: Callable[[Path], str]) ->
         problems.append(meta.problem("issued_not_before", "give either issued or issued_not_before, not both"))
     if not_before is not None and not values.get("date_basis"):
         problems.append(meta.problem("date_basis", "say how issued_not_before was inferred"))
+    problems += _provenance_problems(meta, values, hashlib.sha256(raw).hexdigest())
+    retrieved = _date(meta, "retrieved", problems)
     if problems:
         raise CurationError(problems)
     return SourceDocument(
@@ -118,7 +127,31 @@ def _load_one(text_path: Path, meta_path: Path, shown: Callable[[Path], str]) ->
         received_as=values.get("received_as"),
         metadata_file=meta.file,
         metadata_line=meta.line,
+        syndicated_from=values.get("syndicated_from"),
+        url=values.get("url"),
+        url_basis=values.get("url_basis"),
+        retrieved=retrieved,
     )
+
+
+def _provenance_problems(meta: Record, values: dict, sha256: str) -> list[Problem]:
+    """The URL and its basis, and the text against the digest recorded when it was registered."""
+    problems = []
+    url = values.get("url")
+    if url is not None and not re.match(r"^https?://[^\s/]+\S*$", url):
+        problems.append(meta.problem("url", f"'{url}' is not an http(s) URL"))
+    if url is not None and not values.get("url_basis"):
+        problems.append(meta.problem("url_basis", "say how the URL is known (the text does not state it)"))
+    recorded = values.get("sha256")
+    if recorded is not None and recorded != sha256:
+        problems.append(
+            meta.problem(
+                "sha256",
+                "the text differs from the one registered; restore it as received, or register the new text "
+                "with `azkg add`",
+            )
+        )
+    return problems
 
 
 def _timestamp(meta: Record, key: str, problems: list[Problem]) -> Literal | None:

@@ -3,10 +3,13 @@
 DIR/primary/          read-write; only the writer opens it
 DIR/snapshots/<n>/    immutable checkpoints; readers open the live one read-only
 DIR/CURRENT           JSON naming the live snapshot, its source hash and its triple count
+DIR/primary.dirty     present while primary may differ from the live snapshot (a change under way,
+                      or one killed or failed); the next writer resets primary before anything else
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gc
 import hashlib
@@ -22,13 +25,14 @@ from typing import IO
 
 import pyoxigraph
 
-from azkg.errors import QueryError, StoreError
+from azkg.errors import AzkgError, DiskFullError, QueryError, RequestError, StoreError
 from azkg.formats import RdfSyntax, rdf_syntax_of
 from azkg.prefixes import PREFIXES
 
 DATA_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/data")
 ONTOLOGY_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/ontology")
 CURRENT = "CURRENT"
+DIRTY = "primary.dirty"
 QUERY_PREFIXES = dict(PREFIXES)  # a query's own PREFIX wins
 
 Progress = Callable[[int], None]
@@ -106,13 +110,73 @@ def exclusive(store_dir: Path) -> Iterator[None]:
 @contextmanager
 def writing(store_dir: Path) -> Iterator[Writer]:
     """The store's writer for one change: primary is opened under the lock and closed after, so that no
-    process holds RocksDB's own lock between writes."""
+    process holds RocksDB's own lock between writes. Every writer starts from the live snapshot: a
+    change that was killed, or failed, left the dirty marker, and primary is reset before anything else.
+    A change that fails here is rolled back; one that ends without publishing too."""
     with exclusive(store_dir):
+        if (store_dir / DIRTY).exists():
+            try:
+                _restore_primary(store_dir)
+            except OSError as err:
+                raise store_failure(err, "resetting the store to its last published snapshot") from err
         writer = Writer(store_dir)
         try:
             yield writer
+            if writer.dirty:
+                writer.rollback()
+        except BaseException as err:
+            _roll_back_after(writer)
+            if isinstance(err, OSError) and not isinstance(err, AzkgError):
+                raise store_failure(err, "the write failed") from err
+            raise
         finally:
             writer.close()
+
+
+def _roll_back_after(writer: Writer) -> None:
+    """Undo a failed change now; if even that fails, the marker stays and the next writer resets."""
+    if writer.dirty:
+        try:
+            writer.rollback()
+        except Exception:  # the original error is the one to report
+            writer.close()
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """ENOSPC from Python, or RocksDB's message inside a pyoxigraph OSError (which has no errno)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if getattr(seen, "errno", None) == errno.ENOSPC or "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def store_failure(err: BaseException, doing: str) -> AzkgError:
+    """The error to raise for an OSError while writing: a full disk is said so, the rest as a store error."""
+    if is_disk_full(err):
+        return DiskFullError(f"the disk holding the store is full ({doing}: {err}); nothing was written")
+    return StoreError(f"{doing}: {err}")
+
+
+def _restore_primary(store_dir: Path) -> None:
+    """Make primary a copy of the live snapshot (or empty), then drop the dirty marker. Safe to repeat:
+    killed half-way, the marker is still there and the next writer does it again."""
+    primary = store_dir / "primary"
+    shutil.rmtree(primary, ignore_errors=True)
+    snapshot = current_snapshot(store_dir)
+    if snapshot is not None:
+        pyoxigraph.Store.read_only(str(snapshot.path)).backup(str(primary))
+    (store_dir / DIRTY).unlink(missing_ok=True)
+    _fsync_dir(store_dir)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class Writer:
@@ -120,6 +184,7 @@ class Writer:
 
     def __init__(self, store_dir: Path):
         self.dir = store_dir
+        self.dirty = (store_dir / DIRTY).exists()
         store_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.store = pyoxigraph.Store(str(store_dir / "primary"))
@@ -128,6 +193,17 @@ class Writer:
                 f"{store_dir}: cannot open the store for writing ({err}); is another azkg using it?"
             ) from err
 
+    def _mark_dirty(self) -> None:
+        """Written and synced before primary changes, so that a kill at any later moment is seen."""
+        if self.dirty:
+            return
+        with open(self.dir / DIRTY, "w", encoding="utf-8") as marker:
+            marker.write(f"{os.getpid()}\n")
+            marker.flush()
+            os.fsync(marker.fileno())
+        _fsync_dir(self.dir)
+        self.dirty = True
+
     def load(
         self, files: Iterable[Path], graph: pyoxigraph.NamedNode | None = None, progress: Progress | None = None
     ) -> LoadSummary:
@@ -135,10 +211,11 @@ class Writer:
         paths = list(files)
         syntaxes = [(path, rdf_syntax_of(path)) for path in paths]  # all formats known before any load
         before, started, total_bytes = len(self.store), time.perf_counter(), 0
+        self._mark_dirty()
         try:
             for path, syntax in syntaxes:
                 total_bytes += self._load_one(path, syntax, graph, progress)
-        except StoreError:
+        except AzkgError:
             self.rollback()
             raise
         self.store.flush()
@@ -158,49 +235,68 @@ class Writer:
         except SyntaxError as err:
             raise StoreError(f"{path}: not valid {syntax.name}: {err}") from err
         except OSError as err:
-            raise StoreError(f"{path}: cannot load: {err}") from err
+            raise store_failure(err, f"{path}: cannot load") from err
 
     def publish(self, source_sha256: str | None = None) -> Snapshot:
         """Checkpoint primary as a new snapshot and make it live; drop snapshots no longer live."""
         snapshots = self.dir / "snapshots"
         snapshots.mkdir(exist_ok=True)
+        previous = current_snapshot(self.dir)
         name = f"{time.time_ns():020d}"
-        self.store.backup(str(snapshots / name))
         record = {"snapshot": name, "source_sha256": source_sha256, "triples": len(self.store)}
-        temp = self.dir / f".{CURRENT}.tmp"
-        temp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, self.dir / CURRENT)
-        for old in sorted(snapshots.iterdir())[:-2]:  # keep the previous one for readers still on it
-            shutil.rmtree(old, ignore_errors=True)
+        try:
+            self.store.flush()
+            self.store.backup(str(snapshots / name))
+            _write_synced(self.dir / f".{CURRENT}.tmp", json.dumps(record, indent=2) + "\n")
+            os.replace(self.dir / f".{CURRENT}.tmp", self.dir / CURRENT)
+            _fsync_dir(self.dir)
+        except OSError as err:
+            shutil.rmtree(snapshots / name, ignore_errors=True)
+            raise store_failure(err, "publishing the snapshot") from err
+        (self.dir / DIRTY).unlink(missing_ok=True)  # primary is the live snapshot again
+        self.dirty = False
+        keep = {name, previous.path.name if previous else None}  # readers may still be on the previous one
+        for old in snapshots.iterdir():
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
         return Snapshot(snapshots / name, source_sha256, record["triples"])
 
-    def update(self, text: str) -> None:
-        """A SPARQL 1.1 Update, applied whole or not at all (pyoxigraph runs it in one transaction)."""
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        """A SPARQL 1.1 Update, applied whole or not at all (pyoxigraph runs it in one transaction);
+        relative IRIs in it are resolved against base_iri."""
+        self._mark_dirty()
         try:
-            self.store.update(text, prefixes=QUERY_PREFIXES)
+            self.store.update(text, base_iri=base_iri, prefixes=QUERY_PREFIXES)
         except SyntaxError as err:
             raise QueryError(f"malformed update: {err}") from err
-        except (OSError, ValueError) as err:
-            raise StoreError(f"the update failed and changed nothing: {err}") from err
+        except PermissionError:
+            raise  # LOAD or SERVICE in a process without network: the caller says why
+        except OSError as err:
+            raise store_failure(err, "the update failed and changed nothing") from err
+        except (RuntimeError, ValueError) as err:  # DROP GRAPH <g> of no such graph, say
+            raise RequestError(f"the update failed and changed nothing: {err}") from err
         self.store.flush()
 
     def put_graph(
         self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph, quads: list[pyoxigraph.Quad], replace: bool
     ) -> bool:
-        """Add the triples to the graph (replacing it first if asked); True when the graph is new."""
+        """Add the triples to the graph (replacing it first if asked); True when the graph is new. A graph
+        exists while it holds triples (as GET and queries see it), so adding none creates nothing."""
         existed = self.has_graph(graph)
+        self._mark_dirty()
         if replace and existed:
             self.store.clear_graph(graph) if isinstance(graph, pyoxigraph.DefaultGraph) else self.store.remove_graph(
                 graph
             )
         self.store.extend([pyoxigraph.Quad(q.subject, q.predicate, q.object, graph) for q in quads])
         self.store.flush()
-        return not existed
+        return not existed and bool(quads)
 
     def drop_graph(self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> bool:
         """Remove the graph; False when there was no such graph."""
         if not self.has_graph(graph):
             return False
+        self._mark_dirty()
         self._clear(graph)
         self.store.flush()
         return True
@@ -212,24 +308,15 @@ class Writer:
             self.store.remove_graph(graph)
 
     def has_graph(self, graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> bool:
-        if isinstance(graph, pyoxigraph.DefaultGraph):
-            return next(self.store.quads_for_pattern(None, None, None, graph), None) is not None
-        return self.store.contains_named_graph(graph)
-
-    def reset_to_live(self) -> None:
-        """Make primary equal to the live snapshot, dropping whatever a crash left half-written."""
-        if current_snapshot(self.dir) is not None:
-            self.rollback()
+        """Whether the graph holds a triple: an empty named graph (CREATE GRAPH) is no graph to GET."""
+        return next(self.store.quads_for_pattern(None, None, None, graph), None) is not None
 
     def rollback(self) -> None:
-        """Put primary back to the live snapshot (or empty), dropping a half-done bulk load."""
+        """Put primary back to the live snapshot (or empty), dropping a half-done change."""
         self.close()
-        primary = self.dir / "primary"
-        shutil.rmtree(primary)
-        snapshot = current_snapshot(self.dir)
-        if snapshot is not None:
-            pyoxigraph.Store.read_only(str(snapshot.path)).backup(str(primary))
-        self.store = pyoxigraph.Store(str(primary))
+        _restore_primary(self.dir)
+        self.dirty = False
+        self.store = pyoxigraph.Store(str(self.dir / "primary"))
 
     def close(self) -> None:
         self.store = None  # type: ignore[assignment]
@@ -273,6 +360,13 @@ def ensure_store(
         if snapshot is not None and snapshot.source_sha256 in (None, file_sha256(data_file)):
             return snapshot, False
         return build_store(store_dir, data_file, ontology_files, progress), True
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 class _CountingReader:

@@ -61,6 +61,10 @@ def _add_source(graph: Graph, source: SourceDocument) -> None:
         (AZKG.issuedNotBefore, source.issued_not_before),
         (AZKG.dateBasis, Literal(source.date_basis, lang=EN) if source.date_basis else None),
         (AZKG.receivedAs, Literal(source.received_as) if source.received_as else None),
+        (AZKG.originalPublisher, entity_iri(source.syndicated_from) if source.syndicated_from else None),
+        (SCHEMA.url, URIRef(source.url) if source.url else None),
+        (AZKG.urlBasis, Literal(source.url_basis, lang=EN) if source.url_basis else None),
+        (AZKG.retrievedOn, source.retrieved),
     ]
     for prop, value in optional:
         if value is not None:
@@ -94,6 +98,8 @@ def _add_claim(graph: Graph, claim: Claim, source: SourceDocument, labels: dict[
         graph.add((node, AZKG.phase, Literal(claim.phase)))
     if claim.note:
         graph.add((node, SKOS.editorialNote, Literal(claim.note, lang=EN)))
+    if claim.stated_by:
+        graph.add((node, AZKG.statedBy, entity_iri(claim.stated_by)))
     if isinstance(claim, FigureClaim):
         _add_figure(graph, node, claim, labels)
     elif isinstance(claim, RelationClaim):
@@ -132,7 +138,11 @@ def _add_figure(graph: Graph, node: URIRef, claim: FigureClaim, labels: dict[URI
         (AZKG.product, entity_iri(claim.product) if claim.product else None),
         (AZKG.perPeriod, claim.per),
         (AZKG.counterparty, entity_iri(claim.counterparty) if claim.counterparty else None),
+        (AZKG.partnerCountry, entity_iri(claim.partner_country) if claim.partner_country else None),
+        (AZKG.periodBasis, Literal(claim.period_basis, lang=EN) if claim.period_basis else None),
+        (AZKG.terms, Literal(claim.terms, lang=EN) if claim.terms else None),
     ]
+    optional += [(AZKG.sameFigureAs, fact_iri(claim.source_id, twin)) for twin in claim.same_figure]
     if claim.period is not None:
         optional += [
             (AZKG.period, Literal(claim.period.text)),

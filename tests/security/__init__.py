@@ -1,0 +1,1 @@
+"""Security cases: each one tried as an attacker would, against a real server."""

@@ -15,15 +15,17 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
-from azkg.store import ensure_store, writing
-from azkg.web import dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
+from azkg.store import ensure_store
+from azkg.web import api_docs, dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
+from azkg.web.security import outer_layers
 
 log = logging.getLogger("azkg.web")
 
@@ -41,7 +43,6 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.label_cache = {}
         app.state.answer_cache = OrderedDict()
         app.state.answer_cache_bytes = 0
-        await asyncio.to_thread(_reset_primary, store)
         app.state.write_lock = asyncio.Lock()
         app.state.pool = QueryPool(store, service.query_workers, service.max_waiting, service.allow_service)
         await app.state.pool.start()
@@ -55,11 +56,13 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         version=__version__,
         lifespan=lifespan,
         description="Azerbaijan's industrial zones as a sourced knowledge graph: SPARQL 1.1 and more.",
+        docs_url=None,  # api_docs serves both from the bundled copies, not from a CDN
+        redoc_url=None,
     )
     app.state.service = service
     app.state.settings = settings
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
-                   provenance.router, resources.router, pages.router):
+                   provenance.router, resources.router, pages.router, api_docs.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)
@@ -76,16 +79,15 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     return app
 
 
-def _reset_primary(store_dir) -> None:
-    """Primary back to the live snapshot, dropping whatever a crash left half-written."""
-    with writing(store_dir) as writer:
-        writer.reset_to_live()
+def asgi_app(settings: Settings, service: ServiceSettings, store_dir=None) -> ASGIApp:
+    """What the server runs: the app, its fast path, and the layers every response passes through."""
+    return outer_layers(FastSparql(create_app(settings, service, store_dir)), service)
 
 
-def from_environment() -> FastSparql:
+def from_environment() -> ASGIApp:
     """The app of one of several HTTP processes (`azkg serve --processes N`), from the environment that
     the command set: AZKG_ROOT, AZKG_STORE and the AZKG_* settings."""
     logging.getLogger("azkg").setLevel(logging.INFO)
     settings = Settings(Path(os.environ["AZKG_ROOT"]))
     service = ServiceSettings.from_environment(dict(os.environ))
-    return FastSparql(create_app(settings, service, Path(os.environ["AZKG_STORE"])))
+    return asgi_app(settings, service, Path(os.environ["AZKG_STORE"]))

@@ -15,7 +15,12 @@ from azkg.web.links import Links
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("azkg.web", "templates"), autoescape=select_autoescape(default=True))
+    # finalize: a missing value (such as the URL of an IRI that may not be a link) prints as nothing, not "None"
+    env = Environment(
+        loader=PackageLoader("azkg.web", "templates"),
+        autoescape=select_autoescape(default=True),
+        finalize=lambda value: "" if value is None else value,
+    )
     env.filters["curie"] = curie
     return env
 

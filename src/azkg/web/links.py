@@ -10,6 +10,8 @@ from fastapi import Request
 
 from azkg.settings import ServiceSettings
 
+WEB_SCHEMES = ("http://", "https://")
+
 
 @dataclass(frozen=True)
 class Links:
@@ -22,11 +24,13 @@ class Links:
         root = service.public_url or str(request.base_url)
         return cls(service.base_iri, root if root.endswith("/") else root + "/")
 
-    def href(self, iri: str) -> str:
-        """The URL that shows `iri`: inside the deployment for our IRIs, the IRI itself otherwise."""
+    def href(self, iri: str) -> str | None:
+        """The URL that shows `iri`: inside the deployment for our IRIs, the IRI itself for other web
+        IRIs, and None for any other scheme: a stored `javascript:` or `data:` IRI must not become a
+        live link in a page."""
         if iri.startswith(self.base_iri):
             return self.root + iri[len(self.base_iri) :]
-        return iri
+        return iri if iri.lower().startswith(WEB_SCHEMES) else None
 
     def url(self, path: str) -> str:
         return self.root + path.lstrip("/")

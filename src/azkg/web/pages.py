@@ -15,8 +15,12 @@ from azkg.prefixes import PREFIXES
 from azkg.web.html import render
 from azkg.web.links import Links
 from azkg.web.lookups import select
+from azkg.web.security import page_policy
 
 router = APIRouter(include_in_schema=False)
+# YASR's column resizer writes one fixed <style> element; its hash lets exactly that one in (a
+# browser test fails on any policy violation, so a YASGUI update that changes it is caught)
+EDITOR_POLICY = page_policy(styles=("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",))
 EDITOR_PREFIXES = ("azkg", "id", "metric", "unit", "status", "prov", "oa", "rdfs", "skos", "xsd", "schema")
 
 
@@ -56,4 +60,7 @@ async def editor(request: Request) -> Response:
         "base": links.base_iri,  # IRIs under it open in this deployment, not at the persistent base
         "root": links.root,
     }
-    return render(request, "query.html", config=json.dumps(config), examples=config["examples"])
+    return render(
+        request, "query.html", headers={"Content-Security-Policy": EDITOR_POLICY},
+        config=json.dumps(config), examples=config["examples"],
+    )

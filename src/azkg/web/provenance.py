@@ -9,6 +9,7 @@ import asyncio
 from fastapi import APIRouter, Query, Request
 
 from azkg.errors import NotFoundError, RequestError
+from azkg.lookup import find_entities
 from azkg.web.links import Links
 from azkg.web.lookups import labels, select
 from azkg.web.paths import check
@@ -17,6 +18,22 @@ from azkg.web.views import Namer, conflicts, facts, resource
 router = APIRouter(prefix="/api", tags=["provenance"])
 
 SOURCE_TEXT = "https://schema.org/text"
+
+
+@router.get("/entities", summary="Every entity a name may denote, with its aliases and the sources using each")
+async def entities_named(
+    request: Request,
+    name: str = Query(min_length=1, max_length=200, description="A name as an article writes it"),
+    limit: int = Query(10, ge=1, le=100),
+) -> dict:
+    """Read from the curated files beside the service (as `azkg entities find`), so a curator can look
+    a name up before the article is built; exact matches first, then near misses."""
+    settings = request.app.state.settings
+    if not settings.entities_file.exists():
+        raise NotFoundError("this service has no curated files beside it (data/curation/entities.yaml)")
+    matches = await asyncio.to_thread(find_entities, settings, name, limit)
+    links = Links.of(request)
+    return {"name": name, "entities": [{**m.as_json(), "url": links.url(f"id/{m.id}")} for m in matches]}
 
 
 async def namer_for(request: Request) -> Namer:

@@ -25,6 +25,7 @@ from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
 from azkg.settings import ServiceSettings
 from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
+from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
 from azkg.worker import SERVICE_DISABLED, Job
@@ -206,6 +207,6 @@ def _description(request: Request) -> Response:
     media_type = choose(request.headers.get("accept"), DESCRIPTION_TYPES)
     if media_type is None:
         raise NotAcceptableError(f"the service description is available as: {', '.join(DESCRIPTION_TYPES)}")
-    endpoint = str(request.url.replace(query=""))
+    endpoint = Links.of(request).url("sparql")  # public_url when set, not whatever Host the request names
     text = service_description(endpoint, request.app.state.service.allow_service)
     return Response(as_format(text, GRAPH_MEDIA[media_type]), media_type=media_type, headers={"Vary": "Accept"})

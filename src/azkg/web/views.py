@@ -38,15 +38,26 @@ def number(lexical: str) -> int | float:
 
 
 def facts(rows: list[dict[str, str]], namer: Namer) -> list[dict]:
-    """One record per fact (rows of facts.rq; a fact with two date notes comes as two rows)."""
+    """One record per fact (rows of facts.rq; a fact with two date notes, or given in two
+    other currencies, comes as several rows)."""
     records: dict[str, dict] = {}
     for row in rows:
-        record = records.get(row["fact"])
-        if record is None:
+        if row["fact"] not in records:
             records[row["fact"]] = _fact(row, namer)
-        elif "dateBasis" in row and row["dateBasis"] not in record["date_basis"]:
-            record["date_basis"].append(row["dateBasis"])
+        _gather(records[row["fact"]], row, namer)
     return list(records.values())
+
+
+def _gather(record: dict, row: dict[str, str], namer: Namer) -> None:
+    """The multi-valued fields, which the query gives one value per row: each value once, in a stable order."""
+    if "dateBasis" in row and row["dateBasis"] not in record["date_basis"]:
+        record["date_basis"].append(row["dateBasis"])
+    if "sameFigure" in row:
+        twins = record["qualifiers"].setdefault("same_figure", [])
+        if all(twin["iri"] != row["sameFigure"] for twin in twins):
+            # labels.rq names entities and terms, not facts: the query brings the twin's label
+            twins.append({**namer.ref(row["sameFigure"]), "label": row.get("sameFigureLabel")})
+            twins.sort(key=lambda twin: twin["iri"])
 
 
 def _fact(row: dict[str, str], namer: Namer) -> dict:
@@ -65,7 +76,7 @@ def _fact(row: dict[str, str], namer: Namer) -> dict:
         "object": namer.value(row["object"]) if "object" in row else None,
         "as_of": row.get("asOf"),
         "as_of_not_before": row.get("asOfNotBefore"),
-        "date_basis": [row["dateBasis"]] if "dateBasis" in row else [],
+        "date_basis": [],
         "qualifiers": _qualifiers(row, namer),
         "quote": {
             "iri": row["quote"],
@@ -91,6 +102,10 @@ def _qualifiers(row: dict[str, str], namer: Namer) -> dict:
         "period_start": row.get("periodStart"),
         "period_end": row.get("periodEnd"),
         "per_period": namer.ref(row.get("perPeriod")),
+        "period_basis": row.get("periodBasis"),
+        "terms": row.get("terms"),
+        "stated_by": namer.ref(row.get("statedBy")),
+        "partner_country": namer.ref(row.get("partnerCountry")),
     }
     return {key: value for key, value in found.items() if value is not None}
 

@@ -3,13 +3,14 @@
 Read-only unless the update_token setting is set; then a write needs `Authorization: Bearer
 <token>`. Writes go to the store's primary database one at a time; each is published as a new
 snapshot before the response is sent, so it is durable then, and readers (who read snapshots
-only) see all of it or none of it.
+only) see all of it or none of it. Each write is parsed and applied in a confined child process
+(write_process): what a crafted body does to a parser happens there, not in the service.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
+import re
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -18,9 +19,9 @@ from starlette.responses import Response
 from azkg.errors import ForbiddenError, NotFoundError, RequestError, UnauthorizedError, UnsupportedMediaTypeError
 from azkg.query_text import scan
 from azkg.settings import ServiceSettings
-from azkg.store import writing
 from azkg.web.graph_params import target_graph
 from azkg.web.request_body import decode_params, only, read_body, utf8
+from azkg.web.write_process import LOAD_DISABLED, DeleteJob, Job, UpdateJob, UploadJob, WriteLimits, run_write
 
 router = APIRouter(tags=["writes"])
 
@@ -56,8 +57,10 @@ async def sparql_update(request: Request) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await read_body(request, settings.max_body_bytes)
     if media_type == "application/x-www-form-urlencoded":
-        text = only(decode_params(body, "the form body"), "update")
+        params = decode_params(body, "the form body")
+        text = only(params, "update")
     elif media_type == "application/sparql-update":
+        params = decode_params(request.url.query.encode("ascii", "replace"), "the query string")
         text = utf8(body, "the request body")
     else:
         raise UnsupportedMediaTypeError(
@@ -70,12 +73,23 @@ async def sparql_update(request: Request) -> Response:
             f"the update is nested {shape.depth} levels deep; the limit is "
             f"{settings.max_query_depth} (setting max_query_depth)"
         )
-    if shape.uses_service and not settings.allow_service:
-        raise RequestError(
-            "LOAD and SERVICE are disabled: the server sends no requests to other URLs (setting allow_service)"
-        )
-    await _write(request, lambda writer: writer.update(text))
+    if shape.uses_service and not settings.allow_service:  # a courtesy: the write process has no network
+        raise RequestError(LOAD_DISABLED)
+    using, using_named = _update_dataset(params)
+    await _write(request, UpdateJob(text, settings.base_iri, using, using_named))
     return Response(status_code=204)
+
+
+def _update_dataset(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """using-graph-uri and using-named-graph-uri: each an absolute IRI, else 400 naming the parameter."""
+    found: dict[str, list[str]] = {"using-graph-uri": [], "using-named-graph-uri": []}
+    for key, value in params:
+        if key in found:
+            try:
+                found[key].append(pyoxigraph.NamedNode(value).value)
+            except ValueError:
+                raise RequestError(f"{key}={value!r} is not an absolute IRI") from None
+    return tuple(found["using-graph-uri"]), tuple(found["using-named-graph-uri"])
 
 
 @router.put("/store", summary="Graph Store Protocol: replace a graph (needs the bearer token)")
@@ -92,7 +106,7 @@ async def store_post(request: Request) -> Response:
 async def store_delete(request: Request) -> Response:
     require_token(request)
     graph = target_graph(request)
-    existed = await _write(request, lambda writer: writer.drop_graph(graph))
+    existed = await _write(request, DeleteJob(_iri(graph)))
     if not existed:
         raise NotFoundError(f"there is no graph {_name(graph)}")
     return Response(status_code=204)
@@ -105,26 +119,29 @@ async def _upload(request: Request, replace: bool) -> Response:
     if media_type not in UPLOAD_TYPES:
         raise UnsupportedMediaTypeError(f"send the graph as one of: {', '.join(UPLOAD_TYPES)} (not '{media_type}')")
     body = await read_body(request, request.app.state.service.max_body_bytes)
-    try:  # parse all before writing anything, so a bad body changes nothing
-        quads = list(pyoxigraph.parse(body, format=UPLOAD_TYPES[media_type]))
-    except SyntaxError as err:
-        raise RequestError(f"the body is not valid {media_type}: {err}") from None
-    created = await _write(request, lambda writer: writer.put_graph(graph, quads, replace))
-    return Response(status_code=201 if created else 204)
+    if media_type == "application/rdf+xml" and ENTITY_DECLARATION.search(body):
+        raise RequestError("the RDF/XML body declares entities (<!ENTITY ...>); they are not accepted here")
+    format_type = UPLOAD_TYPES[media_type].media_type
+    created = await _write(request, UploadJob(_iri(graph), body, media_type, format_type, replace))
+    return Response(status_code=201 if created else 204)  # an empty body creates no graph: 204, and GET 404s
 
 
-async def _write(request: Request, change):
-    """Run one change off the event loop, one at a time (across processes too), and publish it."""
-    store_dir = request.app.state.store_dir
+# entity expansion is how a 1 KB RDF/XML body asks for gigabytes ("billion laughs"); the write
+# process's memory bound (write_memory_mb) is the backstop for every format
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+async def _write(request: Request, job: Job) -> bool:
+    """Run one write in a confined child process, one at a time (the file lock serialises processes)."""
+    settings: ServiceSettings = request.app.state.service
+    limits = WriteLimits(request.app.state.store_dir, settings.write_memory_mb * 1024 * 1024,
+                         settings.allow_service, request.app.state.source_sha256)
     async with request.app.state.write_lock:
+        return await run_write(job, limits)
 
-        def apply():
-            with writing(store_dir) as writer:
-                result = change(writer)
-                writer.publish(request.app.state.source_sha256)
-                return result
 
-        return await asyncio.to_thread(apply)
+def _iri(graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> str | None:
+    return None if isinstance(graph, pyoxigraph.DefaultGraph) else graph.value
 
 
 def _name(graph: object) -> str:

@@ -20,7 +20,7 @@
       const response = await fetch(url, { headers: { Accept: "application/json" } });
       if (!response.ok || input.value.trim() !== q) return;
       const answer = await response.json();
-      list.replaceChildren(...answer.hits.map((hit, i) => {
+      list.replaceChildren(...answer.hits.filter((hit) => hit.url).map((hit, i) => {  // no url: not a web IRI, no link
         const li = document.createElement("li");
         li.id = input.id + "-option-" + i;
         li.setAttribute("role", "option");
