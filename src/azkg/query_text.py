@@ -57,7 +57,7 @@ TOKEN = re.compile(
     |(?P<punct>.)""",
     re.VERBOSE | re.DOTALL,
 )
-_OPERAND_ENDS = {"string", "iri", "pname", "bnode", "var", "langtag", "number", "close"}
+_OPERAND_ENDS = {"string", "iri", "pname", "bnode", "var", "langtag", "number", "close", "boolean"}
 _NOT_CALLS = {"A", "TRUE", "FALSE", "UNDEF"}  # words that may precede a collection's `(` in a pattern
 _UNICODE_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
 
@@ -115,7 +115,7 @@ def tokens(text: str) -> Iterator[tuple[str, str, int]]:
             stack.pop()
         word = kind == "word" and value.upper() not in _NOT_CALLS
         calls = word or (kind in ("iri", "pname") and (in_expression or (previous == "word" and calls)))
-        previous = kind
+        previous = "boolean" if kind == "word" and value.upper() in ("TRUE", "FALSE") else kind
 
 
 def scan(text: str, max_depth: int | None = None) -> QueryShape:
