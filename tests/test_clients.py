@@ -10,7 +10,7 @@ import pyoxigraph
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, RDFXML, TURTLE, XML, SPARQLWrapper
 
 from tests.conftest import ROOT
 from tests.server import Server, running_server
@@ -74,6 +74,19 @@ def test_sparqlwrapper_construct_into_rdflib(server: Server, direct: pyoxigraph.
     client.setQuery(CONSTRUCT)
     client.setReturnFormat(TURTLE)
     graph = Graph().parse(data=client.queryAndConvert(), format="turtle")
+    expected = {(URIRef(t.subject.value), URIRef(t.predicate.value), URIRef(t.object.value))
+                for t in direct.query(CONSTRUCT)}
+    assert set(graph) == expected and len(expected) == 3
+
+
+@pytest.mark.parametrize("fmt", [JSONLD, RDFXML])
+def test_sparqlwrapper_construct_as_jsonld_and_rdfxml(server: Server, direct: pyoxigraph.Store, fmt: str) -> None:
+    """SPARQLWrapper sends Accept `application/ld+json,application/x-json+ld` for JSON-LD, and the format
+    twice in the URL (`format=json-ld&format=application/ld+json,application/x-json+ld`)."""
+    client = SPARQLWrapper(server.sparql)
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(fmt)
+    graph = client.queryAndConvert()
     expected = {(URIRef(t.subject.value), URIRef(t.predicate.value), URIRef(t.object.value))
                 for t in direct.query(CONSTRUCT)}
     assert set(graph) == expected and len(expected) == 3

@@ -5,7 +5,10 @@ Names in brackets are the W3C SPARQL 1.1 Protocol test cases each test covers.""
 from __future__ import annotations
 
 import concurrent.futures
+import json
+import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,6 +155,71 @@ def test_named_graph_uri(server: Server, client: httpx.Client) -> None:  # [quer
     assert uris(response) == ["https://w3id.org/azkg/graph/data"]
 
 
+DATA, ONTOLOGY = "https://w3id.org/azkg/graph/data", "https://w3id.org/azkg/graph/ontology"
+
+
+def count(response: httpx.Response) -> int:
+    assert response.status_code == 200, response.text
+    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_from_names_the_default_graph(server: Server, client: httpx.Client) -> None:
+    every = count(client.get(server.sparql, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}))
+    data = count(client.get(server.sparql, params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{DATA}> {{ ?s ?p ?o }} }}"}))
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{DATA}> WHERE {{ ?s ?p ?o }}"
+    assert count(client.get(server.sparql, params={"query": query})) == data < every
+    prefixed = "PREFIX g: <https://w3id.org/azkg/graph/> SELECT (COUNT(*) AS ?n) FROM g:data WHERE { ?s ?p ?o }"
+    assert count(client.get(server.sparql, params={"query": prefixed})) == data
+
+
+def test_from_named_names_the_named_graphs(server: Server, client: httpx.Client) -> None:
+    query = f"SELECT DISTINCT ?g FROM NAMED <{ONTOLOGY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert uris(client.get(server.sparql, params={"query": query})) == [ONTOLOGY]
+    query = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{ONTOLOGY}> WHERE {{ ?s ?p ?o }}"  # no FROM: an empty default graph
+    assert count(client.get(server.sparql, params={"query": query})) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "params", "expected"),
+    [
+        # [query_dataset_default_graphs_get/post] two default graphs, merged
+        ("ASK { id:byd ?p ?o . ?c a owl:Class }", [("default-graph-uri", DATA), ("default-graph-uri", ONTOLOGY)], True),
+        ("ASK { id:byd ?p ?o . ?c a owl:Class }", [("default-graph-uri", DATA)], False),
+        # [query_dataset_named_graphs_get/post]
+        ("ASK { GRAPH ?a { id:byd ?p ?o } GRAPH ?b { ?c a owl:Class } }",
+         [("named-graph-uri", DATA), ("named-graph-uri", ONTOLOGY)], True),
+        ("ASK { GRAPH ?a { id:byd ?p ?o } GRAPH ?b { ?c a owl:Class } }", [("named-graph-uri", DATA)], False),
+        # [query_dataset_full] a default graph and named graphs
+        (f"ASK {{ ?c a owl:Class GRAPH <{DATA}> {{ id:byd ?p ?o }} }}",
+         [("default-graph-uri", ONTOLOGY), ("named-graph-uri", DATA)], True),
+        # [query_multiple_dataset] the parameters win over the query's FROM and FROM NAMED
+        (f"ASK FROM <{DATA}> FROM NAMED <{ONTOLOGY}> {{ ?c a owl:Class GRAPH <{DATA}> {{ id:byd ?p ?o }} }}",
+         [("default-graph-uri", ONTOLOGY), ("named-graph-uri", DATA)], True),
+        (f"ASK FROM <{DATA}> FROM NAMED <{ONTOLOGY}> {{ ?c a owl:Class GRAPH <{DATA}> {{ id:byd ?p ?o }} }}", [], False),
+        (f"SELECT * FROM <{ONTOLOGY}> WHERE {{ ?c a owl:Class }} LIMIT 1", [("default-graph-uri", DATA)], None),
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_dataset_cases(server: Server, client: httpx.Client, query: str, params, expected, method: str) -> None:
+    asked = [("query", query), *params]
+    if method == "get":
+        response = client.get(server.sparql, params=asked)
+    else:
+        response = client.post(server.sparql, content=urllib.parse.urlencode(asked).encode(),
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer.get("boolean", None if answer.get("results", {}).get("bindings") == [] else "rows") == expected
+
+
+def test_relative_iris_resolve_against_the_base(server: Server, client: httpx.Client) -> None:
+    # [query_content_type_construct] the W3C case: CONSTRUCT with relative IRIs, no Accept
+    response = client.get(server.sparql, params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    graph = Graph().parse(data=response.content, format="turtle")
+    assert {str(s) for s, _, _ in graph} == {"https://w3id.org/azkg/s"}
+
+
 # ------------------------------------------------------------------ HTTP itself
 
 def test_head_has_headers_and_no_body(server: Server, client: httpx.Client) -> None:
@@ -190,6 +258,51 @@ def test_row_cap_is_flagged_and_can_only_be_lowered(server: Server, client: http
     assert len(uris(raised)) == 50 and raised.headers["x-azkg-max-rows"] == "50"
     small = client.get(server.sparql, params={"query": RESIDENTS})
     assert small.headers["x-azkg-truncated"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("accept", "marker"),
+    [(JSON, None), ("application/sparql-results+xml", b'<link href="sparql/truncated?max_rows=50"/>')],
+)
+def test_a_cut_answer_says_so_in_its_body(server: Server, client: httpx.Client, accept: str, marker) -> None:
+    response = client.get(server.sparql, params={"query": "SELECT ?s WHERE { ?s ?p ?o }"}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["x-azkg-truncated"] == "true"
+    if marker is None:
+        assert response.json()["head"]["link"] == ["sparql/truncated?max_rows=50"]
+    else:
+        assert marker in response.content
+    notice = client.get(server.sparql + "/truncated", params={"max_rows": "50"})
+    assert notice.status_code == 200 and "50 rows" in notice.text and "max_rows" in notice.text
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [("SELECT ?s WHERE { ?s ?p ?o }", "text/csv"), ("SELECT ?s WHERE { ?s ?p ?o }", "text/tab-separated-values"),
+     ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "text/turtle"),
+     ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/ld+json")],
+)
+def test_a_format_with_no_place_to_say_so_is_refused_cut(server: Server, client: httpx.Client, query, accept) -> None:
+    response = client.get(server.sparql, params={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 422 and "answer_truncated" in response.text and "max_rows" in response.text
+    small = client.get(server.sparql, params={"query": query + " LIMIT 5"}, headers={"Accept": accept})
+    assert small.status_code == 200
+
+
+def raw_get(base: str, target: str) -> bytes:
+    """A GET with any request target: httpx refuses URLs over 64 KiB before sending them."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        return b"".join(iter(lambda: sock.recv(65536), b""))
+
+
+def test_a_url_too_long_gets_414_saying_to_post(server: Server) -> None:
+    answer = raw_get(server.base, "/sparql?query=" + urllib.parse.quote("ASK {} #" + "x" * 100_000))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414")
+    error = json.loads(body)["error"]
+    assert error["code"] == "uri_too_long" and "65535" in error["message"] and "POST" in error["message"]
 
 
 def test_query_and_body_caps(server: Server, client: httpx.Client) -> None:
@@ -249,7 +362,9 @@ def test_a_request_may_lower_the_timeout(server: Server, client: httpx.Client) -
         # [bad_multiple_queries]
         ("post", {"content": b"query=ASK%7B%7D", "headers": {"Content-Type": "text/plain"}}, 415, "application/sparql-query"),
         # [bad_query_wrong_media_type]
-        ("post", {"content": b"ASK {}"}, 415, "application/x-www-form-urlencoded"),  # [bad_query_missing_form_type]
+        ("post", {"content": b"query=ASK%20%7B%7D"}, 415, "application/x-www-form-urlencoded"),
+        # [bad_query_missing_form_type]
+        ("post", {"content": b"ASK {}"}, 415, "application/sparql-query"),  # [bad_query_missing_direct_type]
         ("get", {"params": {"query": "SELECT * WHERE " + "{" * 300 + "}" * 300}}, 400, "max_query_depth"),
         ("post", {"content": ("SELECT * WHERE " + "{" * 4000 + "}" * 4000).encode(),
                   "headers": {"Content-Type": "application/sparql-query"}}, 413, "max_query_length"),

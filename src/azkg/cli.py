@@ -377,6 +377,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
 
     from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
     from azkg.web.app import asgi_app
+    from azkg.web.long_urls import LongUrlProtocol
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
@@ -385,7 +386,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "http": LongUrlProtocol}
     if service.http_processes == 1:
         uvicorn.run(asgi_app(settings, service, store_dir), **options)
         return

@@ -94,6 +94,12 @@ class RequestError(AzkgError):
         self.headers = headers or {}
 
 
+class ServiceDisabledError(RequestError):
+    """SERVICE in a query on an endpoint that sends no requests to other hosts."""
+
+    code = "service_disabled"
+
+
 class UnauthorizedError(RequestError):
     code = "unauthorized"
     status = 401
@@ -117,6 +123,18 @@ class NotAcceptableError(RequestError):
 class PayloadTooLargeError(RequestError):
     code = "payload_too_large"
     status = 413
+
+
+class URITooLongError(RequestError):
+    code = "uri_too_long"
+    status = 414
+
+
+class AnswerTruncatedError(RequestError):
+    """An answer over max_rows in a format that cannot say it was cut (CSV, TSV, RDF syntaxes)."""
+
+    code = "answer_truncated"
+    status = 422
 
 
 class UnsupportedMediaTypeError(RequestError):

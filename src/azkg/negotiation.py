@@ -29,6 +29,15 @@ GRAPH_TYPES = (  # CONSTRUCT/DESCRIBE: Turtle first, so that */* and no Accept g
 )
 
 
+ALIASES = {  # older or unregistered names that clients send (SPARQLWrapper's JSON-LD and Turtle lists)
+    "application/x-json+ld": "application/ld+json",
+    "application/turtle": "text/turtle",
+    "application/x-turtle": "text/turtle",
+    "text/rdf+n3": "text/turtle",  # Turtle is N3
+    "text/n3": "text/turtle",
+}
+
+
 @dataclass(frozen=True)
 class Range:
     type: str
@@ -53,7 +62,7 @@ def parse_accept(header: str | None) -> list[Range]:
     ranges = []
     for order, part in enumerate(header.split(",")):
         fields = [f.strip() for f in part.split(";")]
-        media, _, sub = fields[0].lower().partition("/")
+        media, _, sub = ALIASES.get(fields[0].lower(), fields[0].lower()).partition("/")
         if not media or not sub:
             continue  # a malformed range is ignored, as servers commonly do
         q = 1.0

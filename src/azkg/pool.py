@@ -52,8 +52,9 @@ class _Worker:
 
 
 class QueryPool:
-    def __init__(self, store_dir: Path, size: int, max_waiting: int):
+    def __init__(self, store_dir: Path, size: int, max_waiting: int, allow_service: bool = False):
         self.store_dir, self.size, self.max_waiting = store_dir, size, max_waiting
+        self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._waiting = 0
@@ -115,7 +116,8 @@ class QueryPool:
         job_reader, job_writer = CONTEXT.Pipe(duplex=False)
         answer_reader, answer_writer = CONTEXT.Pipe(duplex=False)
         process = CONTEXT.Process(
-            target=worker_module.main, args=(job_reader, answer_writer, str(self.store_dir)), daemon=True
+            target=worker_module.main, args=(job_reader, answer_writer, str(self.store_dir), self.allow_service),
+            daemon=True,
         )
         process.start()
         job_reader.close()

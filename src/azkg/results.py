@@ -51,10 +51,17 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     ).encode()
 
 
-def write_solutions(variables: list[str], rows: Iterable[list[object]], media_type: str) -> Iterator[bytes]:
-    """The answer in chunks: a head, then rows (each a list of terms or None) in groups."""
+TRUNCATION_NOTICE = "sparql/truncated?max_rows={}"  # relative to /sparql's folder, so it works under any prefix
+SAYS_CUT = {"json", "xml"}  # the result formats with a place (head link) to say an answer was cut
+
+
+def write_solutions(
+    variables: list[str], rows: Iterable[list[object]], media_type: str, link: str | None = None
+) -> Iterator[bytes]:
+    """The answer in chunks: a head (with `link`, in JSON and XML), then rows (each a list of terms or
+    None) in groups."""
     kind = RESULT_MEDIA[media_type]
-    head, row, separator, tail = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[kind](variables)
+    head, row, separator, tail = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[kind](variables, link)
     buffer = [head]
     size = len(head)
     for index, values in enumerate(rows):
@@ -82,12 +89,13 @@ def write_triples(triples: Iterable[pyoxigraph.Triple], media_type: str, chunk: 
     yield pyoxigraph.serialize(batch, format=syntax) or b""
 
 
-def _json(variables: list[str]):
+def _json(variables: list[str], link: str | None):
     def row(values: list[object]) -> str:
         binding = {name: _json_term(term) for name, term in zip(variables, values, strict=True) if term is not None}
         return json.dumps(binding, ensure_ascii=False)
 
-    head = '{"head":{"vars":' + json.dumps(variables) + '},"results":{"bindings":['
+    links = ',"link":' + json.dumps([link]) if link else ""
+    head = '{"head":{"vars":' + json.dumps(variables) + links + '},"results":{"bindings":['
     return head, row, ",", "]}}"
 
 
@@ -106,7 +114,7 @@ def _json_term(term: object) -> dict[str, str]:
     return {"type": "literal", "value": str(term)}
 
 
-def _xml(variables: list[str]):
+def _xml(variables: list[str], link: str | None):
     def row(values: list[object]) -> str:
         cells = "".join(
             f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>"
@@ -118,6 +126,7 @@ def _xml(variables: list[str]):
     head = (
         '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
         + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+        + (f"<link href={quoteattr(link)}/>" if link else "")
         + "</head><results>"
     )
     return head, row, "\n", "</results></sparql>\n"
@@ -137,7 +146,7 @@ def _xml_term(term: object) -> str:
     return f"<literal>{escape(str(term))}</literal>"
 
 
-def _csv(variables: list[str]):
+def _csv(variables: list[str], link: str | None):
     def row(values: list[object]) -> str:
         return ",".join(_csv_cell(term) for term in values)
 
@@ -153,7 +162,7 @@ def _csv_cell(term: object) -> str:
     return text
 
 
-def _tsv(variables: list[str]):
+def _tsv(variables: list[str], link: str | None):
     def row(values: list[object]) -> str:
         return "\t".join("" if term is None else str(term) for term in values)
 

@@ -83,9 +83,10 @@ SERVICE_SETTINGS = (
     ),
     Setting(
         "max_rows",
-        10_000,
-        "Rows of a SELECT (triples of a CONSTRUCT or DESCRIBE) an answer holds at most; "
-        "a cut answer says so in the X-Azkg-Truncated header. A request may lower it with max_rows.",
+        1_000_000,
+        "Rows of a SELECT (triples of a CONSTRUCT or DESCRIBE) an answer holds at most (answers are streamed, "
+        "so the time limit is what bounds them); a cut answer says so in its body and the X-Azkg-Truncated "
+        "header. A request may lower it with max_rows.",
     ),
     Setting("max_query_length", 100_000, "Characters a query may have."),
     Setting("max_body_bytes", 1_000_000, "Bytes a request body may have."),
@@ -145,7 +146,7 @@ class SettingError(ValueError):
 @dataclass(frozen=True)
 class ServiceSettings:
     query_timeout: float = 10.0
-    max_rows: int = 10_000
+    max_rows: int = 1_000_000
     max_query_length: int = 100_000
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 256

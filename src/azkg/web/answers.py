@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from azkg.errors import QueryError, QueryTimeoutError, TooManyRequestsError
+from azkg.errors import (
+    AnswerTruncatedError,
+    QueryError,
+    QueryTimeoutError,
+    ServiceDisabledError,
+    TooManyRequestsError,
+)
 from azkg.pool import DeadlineError, PoolBusyError
 
 FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
@@ -17,11 +23,17 @@ FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
     "nt": "application/n-triples",
     "ntriples": "application/n-triples",
     "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "n3": "text/turtle",
+    "rdf+xml": "application/rdf+xml",
     "rdfxml": "application/rdf+xml",
     "nq": "application/n-quads",
     "trig": "application/trig",
     "rdf": "application/rdf+xml",
 }
+
+
+WORKER_ERRORS = {"service_disabled": ServiceDisabledError, "answer_truncated": AnswerTruncatedError}
 
 
 async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple:
@@ -35,6 +47,8 @@ async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple
         _, status, code, text = message
         if code == "query_timeout":
             raise QueryTimeoutError(timeout_message(timeout))
+        if code in WORKER_ERRORS:
+            raise WORKER_ERRORS[code](text)
         if status == 400:
             raise QueryError(text)
         raise RuntimeError(text)
@@ -43,13 +57,16 @@ async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple
 
 async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
     """The answer's chunks; a failure after the head ends the connection without a clean end, so a
-    client sees an incomplete answer as an error, never as a complete-looking 200."""
+    client sees an incomplete answer as an error, never as a complete-looking 200. So does a cut found
+    only after the head went out without its truncation link."""
     async for message in messages:
         if message[0] == "data":
             yield message[1]
         elif message[0] == "abort":
             raise ConnectionAbortedError(message[1])
         elif message[0] == "end":
+            if message[2]:
+                raise ConnectionAbortedError(f"the answer was cut at {message[1]} rows (setting max_rows)")
             return
 
 

@@ -44,7 +44,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.answer_cache = OrderedDict()
         app.state.answer_cache_bytes = 0
         app.state.write_lock = asyncio.Lock()
-        app.state.pool = QueryPool(store, service.query_workers, service.max_waiting)
+        app.state.pool = QueryPool(store, service.query_workers, service.max_waiting, service.allow_service)
         await app.state.pool.start()
         try:
             yield

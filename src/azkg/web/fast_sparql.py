@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from azkg.errors import AzkgError, RequestError
+from azkg.errors import AzkgError, RequestError, URITooLongError
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
+from azkg.web.long_urls import MARK, MAX_URL_BYTES
 from azkg.web.request_body import decode_params
 from azkg.web.sparql import QueryRequest, answer
 
@@ -22,6 +23,9 @@ class FastSparql:
         self.fast = RequestIdMiddleware(self._answer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if MARK in scope:
+            await self.fast(scope, receive, send)
+            return
         asked = self._plain_query(scope)
         if asked is None:
             await self.app(scope, receive, send)
@@ -32,6 +36,8 @@ class FastSparql:
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         try:
+            if MARK in scope:
+                raise URITooLongError(_too_long(scope[MARK]))
             response = await answer(self.app.state, request.headers.get("accept"), scope["azkg.query"])
         except AzkgError as error:
             response = await azkg_error_handler(request, error)
@@ -53,3 +59,10 @@ class FastSparql:
         if len(params) != 1 or params[0][0] != "query":
             return None
         return QueryRequest(params[0][1], params)
+
+
+def _too_long(length: int) -> str:
+    return (
+        f"the URL has {length} bytes; the limit is {MAX_URL_BYTES} (the HTTP parser's). Send a long query "
+        "with POST, as application/sparql-query or a form"
+    )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 from dataclasses import dataclass
 
+import pyoxigraph
 from fastapi import APIRouter, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from azkg.errors import (
     NotAcceptableError,
     PayloadTooLargeError,
     QueryError,
     RequestError,
+    ServiceDisabledError,
     UnsupportedMediaTypeError,
 )
-from azkg.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
+from azkg.negotiation import ALIASES, ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
 from azkg.pool import QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
@@ -24,13 +28,14 @@ from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
 from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
-from azkg.worker import Job
+from azkg.worker import SERVICE_DISABLED, Job
 
 router = APIRouter(tags=["sparql"])
 
 OFFERED = {"SELECT": SELECT_TYPES, "ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
 DESCRIPTION_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 ALLOW = "GET, HEAD, POST, OPTIONS"
+LEX_IN_THREAD = 10_000  # characters
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ async def sparql_get(request: Request) -> Response:
     if not any(key == "query" for key, _ in params):
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
+        if params:  # parameters of a query without the query: a client's mistake, not a wish for the description
+            raise RequestError(f"the 'query' parameter is missing (got {', '.join(sorted({k for k, _ in params}))})")
         return _description(request)
     return await _answer(request, QueryRequest(only(params, "query"), params))
 
@@ -78,6 +85,16 @@ async def sparql_post(request: Request) -> Response:
     )
 
 
+@router.get("/sparql/truncated", summary="What a truncation link in a SPARQL answer means")
+async def truncated(max_rows: int | None = None) -> PlainTextResponse:
+    limit = f"{max_rows} rows" if max_rows else "the row limit"
+    return PlainTextResponse(
+        f"This answer was cut at {limit} (setting max_rows, AZKG_MAX_ROWS; a request may lower it with the "
+        "max_rows parameter): the query has more results than the answer holds. Add a LIMIT and page with "
+        "OFFSET, or narrow the query, to get every row. The X-Azkg-Truncated header says the same.\n"
+    )
+
+
 @router.options("/sparql", include_in_schema=False)
 async def sparql_options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
@@ -92,17 +109,22 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
     pool: QueryPool = state.pool
-    shape = _check(asked.query, settings)
+    if len(asked.query) > LEX_IN_THREAD:  # a long text takes the lexer tens of ms: not on the event loop
+        shape = await asyncio.to_thread(_check, asked.query, settings)
+    else:
+        shape = _check(asked.query, settings)
     media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
-    max_rows = _tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int)
+    max_rows = int(_tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int))
     job = Job(
         asked.query,
         media_type,
         max_rows,
         time.time() + timeout,
-        default_graphs=asked.all("default-graph-uri"),
-        named_graphs=asked.all("named-graph-uri"),
+        default_graphs=_iris(asked, "default-graph-uri"),
+        named_graphs=_iris(asked, "named-graph-uri"),
+        union_default_graph=not shape.has_dataset,
+        base_iri=settings.base_iri,
     )
     messages = pool.run(job, timeout)
     first = await first_message(messages, timeout)
@@ -121,7 +143,7 @@ def _check(query: str, settings: ServiceSettings):
             f"the query has {len(query)} characters; the limit is {settings.max_query_length} "
             "(setting max_query_length)"
         )
-    shape = scan(query)
+    shape = scan(query, settings.max_query_depth)
     if shape.depth > settings.max_query_depth:
         raise QueryError(
             f"the query is nested {shape.depth} levels deep; the limit is {settings.max_query_depth} "
@@ -129,25 +151,41 @@ def _check(query: str, settings: ServiceSettings):
         )
     if shape.is_update:
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
-    if shape.uses_service and not settings.allow_service:
-        raise RequestError(
-            "SERVICE is disabled on this endpoint: the server sends no requests to other "
-            "endpoints (setting allow_service)"
-        )
+    if shape.uses_service and not settings.allow_service:  # early and friendly; the worker's sandbox is the guarantee
+        raise ServiceDisabledError(SERVICE_DISABLED)
     return shape
 
 
+def _iris(asked: QueryRequest, name: str) -> tuple[str, ...]:
+    """The values of a dataset parameter, each an absolute IRI (checked here: the worker trusts them)."""
+    values = asked.all(name)
+    for value in values:
+        try:
+            pyoxigraph.NamedNode(value)
+        except ValueError as err:
+            raise RequestError(f"parameter {name}={value!r} is not an absolute IRI: {err}") from None
+    return values
+
+
 def _media_type(accept: str | None, asked: QueryRequest, offered: tuple[str, ...]) -> str:
-    name = asked.one("format")
-    if name is not None:
-        media_type = FORMAT_NAMES.get(name.lower(), name.lower())
-        if media_type not in offered:
-            raise NotAcceptableError(f"format '{name}' cannot carry this answer; use one of: {', '.join(offered)}")
-        return media_type
+    names = asked.all("format")
+    if names:
+        return _named_format(names, offered)
     chosen = choose(accept, offered)
     if chosen is None:
         raise NotAcceptableError(f"none of the accepted types fits this answer; acceptable: {', '.join(offered)}")
     return chosen
+
+
+def _named_format(names: tuple[str, ...], offered: tuple[str, ...]) -> str:
+    """The first `format` value that fits; SPARQLWrapper sends two (`json-ld`, then its Accept list)."""
+    for name in names:
+        for item in name.split(","):
+            key = item.split(";")[0].strip().lower()
+            media_type = ALIASES.get(key, FORMAT_NAMES.get(key, key))
+            if media_type in offered:
+                return media_type
+    raise NotAcceptableError(f"format '{names[0]}' cannot carry this answer; use one of: {', '.join(offered)}")
 
 
 def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
@@ -158,6 +196,8 @@ def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
         value = kind(raw)
     except ValueError:
         raise RequestError(f"parameter {name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise RequestError(f"parameter {name}={raw!r} is not a finite number")
     if value <= 0:
         raise RequestError(f"parameter {name} must be greater than 0")
     return min(value, limit)
