@@ -3,8 +3,9 @@
 Each worker is a process with a pipe; the loop is told when a pipe has something to read
 (`add_reader`), so no thread sits waiting. A query that runs past its deadline gets its worker
 killed (SIGKILL: the CPU it burns stops at once) and a fresh worker started in its place, while the
-other workers go on answering. A query that finds every worker busy waits its turn, up to
-`max_waiting` queries; beyond that the service answers 429.
+other workers go on answering. Who gets a free worker, and who is refused with 429, is the queue
+policy of `azkg.queueing` (first come first served, deadline from arrival, admission by expected
+wait, workers kept for light queries).
 """
 
 from __future__ import annotations
@@ -23,23 +24,16 @@ from pathlib import Path
 
 from azkg import worker as worker_module
 from azkg.errors import AzkgError
+from azkg.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
+
+__all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
 
 
-class PoolBusyError(AzkgError):
-    code = "too_many_queries"
-    status = 429
-
-
 class WorkerLostError(AzkgError):
     code = "worker_lost"
-
-
-class DeadlineError(AzkgError):
-    code = "query_timeout"
-    status = 503
 
 
 @dataclass(eq=False)
@@ -51,13 +45,18 @@ class _Worker:
     pending: bytearray = field(default_factory=bytearray)
 
 
+class _Preempted(Exception):
+    """The job turned heavy while the heavy slots were full: its worker was stopped, it waits again."""
+
+
 class QueryPool:
-    def __init__(self, store_dir: Path, size: int, max_waiting: int):
-        self.store_dir, self.size, self.max_waiting = store_dir, size, max_waiting
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+    def __init__(self, store_dir: Path, size: int, *, max_waiting: int = 10_000, heavy_after: float = 0.5):
+        self.store_dir, self.size = store_dir, size
+        self.scheduler = Scheduler(size, max_waiting=max_waiting, heavy_after=heavy_after)
         self._all: set[_Worker] = set()
-        self._waiting = 0
         self._closing = False
+        self.lost = 0  # workers that died under a query (not stopped by the pool)
+        self.timeouts = 0  # queries stopped at their time limit while running
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
@@ -69,47 +68,57 @@ class QueryPool:
 
     @property
     def busy(self) -> int:
-        return len(self._all) - self._idle.qsize()
+        return self.scheduler.running
 
-    async def run(self, job: worker_module.Job, timeout: float) -> AsyncIterator[tuple]:
-        """The worker's messages for this job; DeadlineError if no answer starts within `timeout`."""
-        worker = await self._acquire()
-        healthy = False
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        try:
-            worker.jobs.send(job)
-            while True:
-                message = await self._receive(worker, deadline)
-                # decided before the yield: a consumer may stop at the last message without resuming us
-                healthy = message[0] in ("whole", "end", "error")
-                yield message
-                if message[0] in ("whole", "end", "error", "abort"):
-                    return
-        finally:
-            if healthy:
-                self._idle.put_nowait(worker)
-            else:  # timed out, died, aborted or abandoned by the client mid-answer
-                self._replace(worker)
+    @property
+    def workers(self) -> int:
+        return len(self._all)
 
-    async def _receive(self, worker: _Worker, deadline: float) -> tuple:
-        remaining = deadline - asyncio.get_running_loop().time()
+    async def run(
+        self, job: worker_module.Job, timeout: float, *, client: str = "", light: bool = False
+    ) -> AsyncIterator[tuple]:
+        """The worker's messages for this job; DeadlineError if no answer starts within `timeout` of the
+        call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
+        look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
+        ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        while True:
+            worker = await self.scheduler.acquire(ticket)
+            healthy = False
+            try:
+                worker.jobs.send(job)
+                self.scheduler.watch(ticket, worker.process.kill)
+                while True:
+                    message = await self._receive(worker, ticket)
+                    # decided before the yield: a consumer may stop at the last message without resuming us
+                    healthy = message[0] in ("whole", "end", "error")
+                    ticket.answered = True
+                    yield message
+                    if message[0] in ("whole", "end", "error", "abort"):
+                        return
+            except _Preempted:
+                pass  # back to the heavy line, below
+            finally:
+                self.scheduler.finished(ticket)
+                if healthy and not ticket.preempted:
+                    self.scheduler.release(worker)
+                else:  # timed out, died, aborted, preempted or abandoned by the client mid-answer
+                    self._replace(worker)
+
+    async def _receive(self, worker: _Worker, ticket: Ticket) -> tuple:
+        remaining = ticket.deadline - self.scheduler.clock()
         try:
             message = await asyncio.wait_for(worker.inbox.get(), timeout=max(remaining, 0))
         except TimeoutError:
+            self.timeouts += 1
             raise DeadlineError("the query ran past its time limit") from None
         if message[0] == "lost":
+            if ticket.preempted:
+                raise _Preempted
+            self.lost += 1
             raise WorkerLostError("the query worker stopped unexpectedly")
+        if message[:3] == ("error", 503, "query_timeout"):
+            self.timeouts += 1
         return message
-
-    async def _acquire(self) -> _Worker:
-        if self._idle.empty() and self._waiting >= self.max_waiting:
-            raise PoolBusyError(f"{self.busy} queries are running and {self._waiting} waiting; try again shortly")
-        self._waiting += 1
-        try:
-            return await self._idle.get()
-        finally:
-            self._waiting -= 1
 
     async def _spawn(self) -> None:
         job_reader, job_writer = CONTEXT.Pipe(duplex=False)
@@ -128,7 +137,7 @@ class QueryPool:
         if ready[0] != "ready":
             self._retire(worker, kill=True)
             raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
-        self._idle.put_nowait(worker)
+        self.scheduler.release(worker)
 
     def _on_readable(self, worker: _Worker) -> None:
         """Read what the pipe has and pass on every complete message (multiprocessing's framing:

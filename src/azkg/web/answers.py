@@ -30,7 +30,7 @@ async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple
     except DeadlineError:
         raise QueryTimeoutError(timeout_message(timeout)) from None
     except PoolBusyError as err:
-        raise TooManyRequestsError(str(err), {"Retry-After": "1"}) from None
+        raise TooManyRequestsError(str(err), {"Retry-After": str(err.retry_after)}) from None
     if message[0] == "error":
         _, status, code, text = message
         if code == "query_timeout":

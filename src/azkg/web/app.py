@@ -43,7 +43,9 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.answer_cache_bytes = 0
         await asyncio.to_thread(_reset_primary, store)
         app.state.write_lock = asyncio.Lock()
-        app.state.pool = QueryPool(store, service.query_workers, service.max_waiting)
+        app.state.pool = QueryPool(
+            store, service.query_workers, max_waiting=service.max_waiting, heavy_after=service.heavy_query_seconds
+        )
         await app.state.pool.start()
         try:
             yield

@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from azkg.errors import AzkgError, RequestError
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
 from azkg.web.request_body import decode_params
-from azkg.web.sparql import QueryRequest, answer
+from azkg.web.sparql import QueryRequest, answer, client_address
 
 
 class FastSparql:
@@ -32,7 +32,9 @@ class FastSparql:
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         try:
-            response = await answer(self.app.state, request.headers.get("accept"), scope["azkg.query"])
+            response = await answer(
+                self.app.state, request.headers.get("accept"), scope["azkg.query"], client_address(scope)
+            )
         except AzkgError as error:
             response = await azkg_error_handler(request, error)
         except Exception as error:  # the app's handler of last resort, as for the routed requests

@@ -53,7 +53,8 @@ async def _evaluate_named(request: Request, name: str, media_type: str, bindings
         time.time() + service.query_timeout,
         bindings=tuple(sorted(bindings.items())),
     )
-    return await whole_answer(pool.run(job, service.query_timeout), service.query_timeout)
+    messages = pool.run(job, service.query_timeout, light=True)  # a named look-up: light by construction
+    return await whole_answer(messages, service.query_timeout)
 
 
 class Iri(str):

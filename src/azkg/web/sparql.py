@@ -83,10 +83,10 @@ async def sparql_options() -> Response:
 
 
 async def _answer(request: Request, asked: QueryRequest) -> Response:
-    return await answer(request.app.state, request.headers.get("accept"), asked)
+    return await answer(request.app.state, request.headers.get("accept"), asked, client_address(request.scope))
 
 
-async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
+async def answer(state, accept: str | None, asked: QueryRequest, client: str = "") -> Response:
     """The answer to a query as a response, from the app's state (settings, pool) and the Accept header
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
@@ -103,7 +103,7 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
         default_graphs=asked.all("default-graph-uri"),
         named_graphs=asked.all("named-graph-uri"),
     )
-    messages = pool.run(job, timeout)
+    messages = pool.run(job, timeout, client=client)
     first = await first_message(messages, timeout)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
     if first[2] is not None:
@@ -112,6 +112,12 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
     if first[0] == "whole":
         return Response(first[3], media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
+
+
+def client_address(scope) -> str:
+    """Whom a query is queued for (clients take turns): the peer's address (a proxy in front is one client)."""
+    peer = scope.get("client")
+    return peer[0] if peer else ""
 
 
 def _check(query: str, settings: ServiceSettings):
