@@ -21,7 +21,7 @@ from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
 from azkg.store import ensure_store, writing
-from azkg.web import dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
+from azkg.web import dumps, graph_store, metrics, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     app.state.service = service
     app.state.settings = settings
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
-                   provenance.router, resources.router, pages.router):
+                   provenance.router, resources.router, pages.router, metrics.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)
