@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from tests.server import Server, running_server
 
 LIGHT = "ASK { <https://w3id.org/azkg/id/sumgayit-industrial-park> ?p ?o }"
-SOMEWHAT_LIGHT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"
+SOMEWHAT_LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?a ?d ?e }"  # tens of ms: light, not instant
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 JSON = "application/sparql-results+json"
 
@@ -36,25 +36,26 @@ def metric(server: Server, name: str) -> float:
 
 
 def test_a_burst_of_fifty_light_queries_is_answered_not_refused(tmp_path: Path) -> None:
-    async def burst(server: Server) -> list[int]:
+    async def burst(server: Server) -> list[int | str]:
         limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-            async def one(query: str) -> int:
+            async def one(query: str) -> int | str:
                 response = await http.get(server.sparql, params={"query": query}, headers={"Accept": JSON})
-                return response.status_code
+                return 200 if response.status_code == 200 else f"{response.status_code} {response.text[:300]}"
 
             await asyncio.gather(*(one(LIGHT) for _ in range(50)))  # open the connections first
             statuses = []
-            for _ in range(3):
+            for _ in range(2):
                 statuses += await asyncio.gather(*(one(SOMEWHAT_LIGHT) for _ in range(50)))
             return statuses
 
-    with running_server(ROOT, tmp_path / "s", query_workers="2") as server:
+    # a generous time limit: the admission compares the expected wait with it, and the machine may be loaded
+    with running_server(ROOT, tmp_path / "s", query_workers="2", query_timeout="30") as server:
         statuses = asyncio.run(burst(server))
-        assert statuses == [200] * 150, sorted(set(statuses))
+        assert statuses == [200] * 100, sorted(set(statuses), key=str)
         assert metric(server, "queries_refused_total") == 0
-        assert metric(server, "queries_total") >= 200
-        assert metric(server, "query_wait_seconds_count") >= 200
+        assert metric(server, "queries_total") >= 150
+        assert metric(server, "query_wait_seconds_count") >= 150
 
 
 def test_runaway_queries_do_not_starve_light_ones(tmp_path: Path, client: httpx.Client) -> None:

@@ -235,3 +235,20 @@ def test_a_light_waiter_whose_text_turned_slow_moves_to_the_heavy_line():
         waiting.cancel()
 
     asyncio.run(scenario())
+
+
+def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
+    async def scenario() -> None:
+        pool = scheduler(2, heavy_after=0.02)
+        stopped: list[str] = []
+        cpu = {"used": 0.001}
+        ticket = pool.ticket(LIGHT, "c", False, 100)
+        await pool.acquire(ticket)
+        pool.watch(ticket, lambda: stopped.append("stopped"), lambda: cpu["used"])
+        await asyncio.sleep(0.1)  # five times heavy_after of wall time, but little CPU
+        assert not ticket.heavy and pool.heavy_running == 0 and not pool.ticket(LIGHT, "c", False, 1).heavy
+        cpu["used"] = 0.05
+        await asyncio.sleep(0.05)
+        assert ticket.heavy and pool.heavy_running == 1 and stopped == []  # one heavy slot of one: not stopped
+
+    asyncio.run(scenario())

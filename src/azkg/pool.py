@@ -30,6 +30,7 @@ __all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # 
 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class WorkerLostError(AzkgError):
@@ -43,6 +44,7 @@ class _Worker:
     answers: Connection  # the service reads answers (non-blocking, reassembled in `pending`)
     inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     pending: bytearray = field(default_factory=bytearray)
+    stat: int | None = None  # an open /proc/<pid>/stat, re-read for the CPU a job uses (None off Linux)
 
 
 class _Preempted(Exception):
@@ -83,26 +85,33 @@ class QueryPool:
         ticket = self.scheduler.ticket(job.query, client, light, timeout)
         while True:
             worker = await self.scheduler.acquire(ticket)
-            healthy = False
+            released = False
             try:
                 worker.jobs.send(job)
-                self.scheduler.watch(ticket, worker.process.kill)
+                self.scheduler.watch(ticket, worker.process.kill, _cpu_meter(worker.stat))
                 while True:
                     message = await self._receive(worker, ticket)
-                    # decided before the yield: a consumer may stop at the last message without resuming us
-                    healthy = message[0] in ("whole", "end", "error")
                     ticket.answered = True
+                    if message[0] in ("whole", "end", "error"):
+                        # the worker goes back before the yield: a consumer may stop at the last message
+                        # without resuming us, and the generator's cleanup would come a loop turn later
+                        released = True
+                        self._done(ticket, worker, healthy=not ticket.preempted)
                     yield message
                     if message[0] in ("whole", "end", "error", "abort"):
                         return
             except _Preempted:
                 pass  # back to the heavy line, below
             finally:
-                self.scheduler.finished(ticket)
-                if healthy and not ticket.preempted:
-                    self.scheduler.release(worker)
-                else:  # timed out, died, aborted, preempted or abandoned by the client mid-answer
-                    self._replace(worker)
+                if not released:  # timed out, died, aborted, preempted or abandoned by the client mid-answer
+                    self._done(ticket, worker, healthy=False)
+
+    def _done(self, ticket: Ticket, worker: _Worker, healthy: bool) -> None:
+        self.scheduler.finished(ticket)
+        if healthy:
+            self.scheduler.release(worker)
+        else:
+            self._replace(worker)
 
     async def _receive(self, worker: _Worker, ticket: Ticket) -> tuple:
         remaining = ticket.deadline - self.scheduler.clock()
@@ -129,7 +138,7 @@ class QueryPool:
         process.start()
         job_reader.close()
         answer_writer.close()
-        worker = _Worker(process, job_writer, answer_reader)
+        worker = _Worker(process, job_writer, answer_reader, stat=_open_stat(process.pid))
         self._all.add(worker)
         os.set_blocking(answer_reader.fileno(), False)
         asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
@@ -184,7 +193,36 @@ class QueryPool:
                 worker.process.kill()
         worker.jobs.close()
         worker.answers.close()
+        if worker.stat is not None:
+            os.close(worker.stat)
+            worker.stat = None
         worker.process.join(timeout=2)
+
+
+def _cpu_meter(stat: int | None):
+    """The CPU seconds a worker has used since now, as a function; None where /proc is not there. The
+    file stays open and is re-read with pread (about 10 µs, against 80 for opening it each time)."""
+    start = _cpu_seconds(stat)
+    if start is None:
+        return None
+    return lambda: (_cpu_seconds(stat) or start) - start
+
+
+def _cpu_seconds(stat: int | None) -> float | None:
+    if stat is None:
+        return None
+    try:
+        fields = os.pread(stat, 1024, 0).rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _open_stat(pid: int | None) -> int | None:
+    try:
+        return os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _log_failure(task: asyncio.Task) -> None:

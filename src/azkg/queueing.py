@@ -10,8 +10,9 @@ that it can be tested in-process with a fake clock.
   waiters ahead × the recent mean service time, an exponential moving average, / the workers) is
   below its remaining time limit; otherwise 429 with Retry-After from that estimate. A large hard
   cap (max_waiting) bounds memory.
-- Light queries cannot be starved: a job is heavy once it has run `heavy_after` seconds, or when the
-  same query text ran that long before (a small LRU of slow queries). With two workers or more, at
+- Light queries cannot be starved: a job is heavy once it has used `heavy_after` seconds of CPU (CPU,
+  not wall time: on a loaded machine a light query may take long without being heavy), or when the
+  same query text did before (a small LRU of slow queries). With two workers or more, at
   most workers - 1 heavy jobs run at once; known-heavy jobs wait in a heavy line, and a job that turns
   heavy while the heavy slots are full is stopped and put back in the heavy line (its deadline still
   counts from arrival). Look-ups made by the app itself are light by construction.
@@ -268,13 +269,25 @@ class Scheduler:
 
     # ------------------------------------------------------------------ running
 
-    def watch(self, ticket: Ticket, stop: Callable[[], None]) -> None:
-        """Arm the heavy timer of a running job; `stop` kills its worker if it must make room."""
+    def watch(self, ticket: Ticket, stop: Callable[[], None], cpu: Callable[[], float] | None = None) -> None:
+        """Arm the heavy check of a running job. `cpu`: the CPU seconds the job has used so far; heavy is
+        judged on CPU, not wall time, so that a light query slowed by a loaded machine is not taken for a
+        heavy one (without it, wall time). `stop` kills the job's worker if it must make room."""
         if ticket.light or ticket.heavy:
             return
-        ticket.timer = asyncio.get_running_loop().call_later(self.heavy_after, self._turned_heavy, ticket, stop)
+        used = cpu or (lambda: self.clock() - (ticket.started or self.clock()))
+        self._arm(ticket, stop, used, self.heavy_after)
 
-    def _turned_heavy(self, ticket: Ticket, stop: Callable[[], None]) -> None:
+    def _arm(self, ticket: Ticket, stop: Callable[[], None], used: Callable[[], float], delay: float) -> None:
+        ticket.timer = asyncio.get_running_loop().call_later(delay, self._check_heavy, ticket, stop, used)
+
+    def _check_heavy(self, ticket: Ticket, stop: Callable[[], None], used: Callable[[], float]) -> None:
+        if ticket.started is None:
+            return
+        spent = used()
+        if spent < self.heavy_after:  # starved of CPU, not heavy (yet): look again when it could be
+            self._arm(ticket, stop, used, max(self.heavy_after - spent, self.heavy_after / 4))
+            return
         self._remember_slow(ticket.key)
         ticket.heavy = ticket.holds_heavy_slot = True
         self.heavy_running += 1
@@ -295,8 +308,6 @@ class Scheduler:
         if ticket.holds_heavy_slot:
             self.heavy_running -= 1
             ticket.holds_heavy_slot = False
-        if ran >= self.heavy_after and not ticket.light:
-            self._remember_slow(ticket.key)
         kind = ticket.heavy
         self.service[kind] += EMA_WEIGHT * (ran - self.service[kind])
         self._dispatch()  # a heavy slot may have opened
