@@ -21,6 +21,23 @@ class Clock:
         return self.now
 
 
+class Job:
+    """A running job as the policy sees it: CPU time as the test says (None: wall time), and a record of
+    what was done to it."""
+
+    def __init__(self, name: str, cpu: float | None = None) -> None:
+        self.name, self.used, self.done = name, cpu, []
+
+    def cpu(self) -> float | None:
+        return self.used
+
+    def stop(self) -> None:
+        self.done.append("stopped")
+
+    def demote(self) -> None:
+        self.done.append("demoted")
+
+
 def scheduler(workers: int = 1, **options) -> Scheduler:
     found = Scheduler(workers, **options)
     for index in range(workers):
@@ -200,13 +217,14 @@ def test_app_lookups_are_never_heavy():
 def test_a_job_that_turns_heavy_while_the_heavy_slots_are_full_is_stopped_and_its_text_remembered():
     async def scenario() -> None:
         pool = scheduler(2, heavy_after=0.02)
-        stopped: list[str] = []
         tickets = [pool.ticket(HEAVY, "c", False, 100) for _ in range(2)]
-        for index, ticket in enumerate(tickets):
+        jobs = [Job("first"), Job("second")]
+        for ticket, job in zip(tickets, jobs, strict=True):
             await pool.acquire(ticket)
-            pool.watch(ticket, lambda index=index: stopped.append(f"job{index}"))
+            pool.watch(ticket, job)
         await asyncio.sleep(0.1)
-        assert stopped == ["job1"] and tickets[1].preempted and not tickets[0].preempted
+        assert jobs[0].done == ["demoted"] and jobs[1].done == ["stopped"]
+        assert tickets[1].preempted and not tickets[0].preempted
         assert pool.metrics.preempted == 1
         assert pool.ticket(HEAVY, "other", False, 10).heavy  # remembered as slow
         pool.finished(tickets[1])
@@ -240,15 +258,29 @@ def test_a_light_waiter_whose_text_turned_slow_moves_to_the_heavy_line():
 def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
     async def scenario() -> None:
         pool = scheduler(2, heavy_after=0.02)
-        stopped: list[str] = []
-        cpu = {"used": 0.001}
+        job = Job("slowed", cpu=0.001)
         ticket = pool.ticket(LIGHT, "c", False, 100)
         await pool.acquire(ticket)
-        pool.watch(ticket, lambda: stopped.append("stopped"), lambda: cpu["used"])
+        pool.watch(ticket, job)
         await asyncio.sleep(0.1)  # five times heavy_after of wall time, but little CPU
         assert not ticket.heavy and pool.heavy_running == 0 and not pool.ticket(LIGHT, "c", False, 1).heavy
-        cpu["used"] = 0.05
+        job.used = 0.05
         await asyncio.sleep(0.05)
-        assert ticket.heavy and pool.heavy_running == 1 and stopped == []  # one heavy slot of one: not stopped
+        assert ticket.heavy and pool.heavy_running == 1 and job.done == ["demoted"]  # the one heavy slot: runs on
+
+    asyncio.run(scenario())
+
+
+def test_a_known_heavy_job_is_demoted_from_the_start_and_a_lookup_is_never_watched():
+    async def scenario() -> None:
+        pool = scheduler(2)
+        pool._remember_slow(pool.ticket(HEAVY, "c", False, 10).key)
+        heavy, lookup = pool.ticket(HEAVY, "c", False, 10), pool.ticket(HEAVY, "c", True, 10)
+        jobs = Job("heavy"), Job("lookup", cpu=99.0)
+        for ticket, job in zip((heavy, lookup), jobs, strict=True):
+            await pool.acquire(ticket)
+            pool.watch(ticket, job)
+        await asyncio.sleep(0.7)
+        assert jobs[0].done == ["demoted"] and jobs[1].done == [] and not lookup.heavy
 
     asyncio.run(scenario())

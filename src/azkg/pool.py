@@ -31,6 +31,7 @@ __all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
 
 
 class WorkerLostError(AzkgError):
@@ -45,6 +46,27 @@ class _Worker:
     inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     pending: bytearray = field(default_factory=bytearray)
     stat: int | None = None  # an open /proc/<pid>/stat, re-read for the CPU a job uses (None off Linux)
+    demoted: bool = False  # running at HEAVY_NICE
+
+
+class _Running:
+    """A job on its worker, as the queue policy sees it (azkg.queueing.Running)."""
+
+    def __init__(self, worker: _Worker):
+        self.worker = worker
+        self.start = _cpu_seconds(worker.stat)
+
+    def cpu(self) -> float | None:
+        now = _cpu_seconds(self.worker.stat)
+        return None if now is None or self.start is None else now - self.start
+
+    def stop(self) -> None:
+        self.worker.process.kill()
+
+    def demote(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
+            os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)
+            self.worker.demoted = True
 
 
 class _Preempted(Exception):
@@ -88,7 +110,8 @@ class QueryPool:
             released = False
             try:
                 worker.jobs.send(job)
-                self.scheduler.watch(ticket, worker.process.kill, _cpu_meter(worker.stat))
+                if not ticket.light:  # spares the app's look-ups the read of the worker's CPU time
+                    self.scheduler.watch(ticket, _Running(worker))
                 while True:
                     message = await self._receive(worker, ticket)
                     ticket.answered = True
@@ -108,6 +131,8 @@ class QueryPool:
 
     def _done(self, ticket: Ticket, worker: _Worker, healthy: bool) -> None:
         self.scheduler.finished(ticket)
+        if healthy and worker.demoted:
+            healthy = _promote(worker)
         if healthy:
             self.scheduler.release(worker)
         else:
@@ -199,16 +224,9 @@ class QueryPool:
         worker.process.join(timeout=2)
 
 
-def _cpu_meter(stat: int | None):
-    """The CPU seconds a worker has used since now, as a function; None where /proc is not there. The
-    file stays open and is re-read with pread (about 10 µs, against 80 for opening it each time)."""
-    start = _cpu_seconds(stat)
-    if start is None:
-        return None
-    return lambda: (_cpu_seconds(stat) or start) - start
-
-
 def _cpu_seconds(stat: int | None) -> float | None:
+    """The CPU seconds a worker has used, from its /proc stat file, which stays open and is re-read with
+    pread (about 10 µs, against 80 for opening it each time); None where there is no such file."""
     if stat is None:
         return None
     try:
@@ -216,6 +234,17 @@ def _cpu_seconds(stat: int | None) -> float | None:
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _promote(worker: _Worker) -> bool:
+    """A demoted worker back to normal priority; False where that is not allowed (raising priority
+    needs a privilege), and the worker is replaced instead."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+    except (OSError, AttributeError):
+        return False
+    worker.demoted = False
+    return True
 
 
 def _open_stat(pid: int | None) -> int | None:

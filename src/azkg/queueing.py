@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from azkg.errors import AzkgError
 
@@ -67,6 +68,20 @@ class Ticket:
     holds_heavy_slot: bool = False
     answered: bool = False  # a message was passed on: too late to stop and requeue it
     preempted: bool = False
+
+
+class Running(Protocol):
+    """What the policy may do to a running job's worker."""
+
+    def cpu(self) -> float | None:
+        """CPU seconds the job has used so far; None where unknown (then wall time is used). Heavy is
+        judged on CPU so that a light query slowed by a loaded machine is not taken for a heavy one."""
+
+    def stop(self) -> None:
+        """Kill the job's worker (it is requeued by the pool)."""
+
+    def demote(self) -> None:
+        """Lower the worker's CPU priority, so that light queries and the HTTP process come first."""
 
 
 class _Line:
@@ -269,24 +284,26 @@ class Scheduler:
 
     # ------------------------------------------------------------------ running
 
-    def watch(self, ticket: Ticket, stop: Callable[[], None], cpu: Callable[[], float] | None = None) -> None:
-        """Arm the heavy check of a running job. `cpu`: the CPU seconds the job has used so far; heavy is
-        judged on CPU, not wall time, so that a light query slowed by a loaded machine is not taken for a
-        heavy one (without it, wall time). `stop` kills the job's worker if it must make room."""
-        if ticket.light or ticket.heavy:
+    def watch(self, ticket: Ticket, running: Running) -> None:
+        """Arm the heavy check of a running job (a known-heavy one is demoted at once)."""
+        if ticket.light:
             return
-        used = cpu or (lambda: self.clock() - (ticket.started or self.clock()))
-        self._arm(ticket, stop, used, self.heavy_after)
+        if ticket.heavy:
+            running.demote()
+            return
+        self._arm(ticket, running, self.heavy_after)
 
-    def _arm(self, ticket: Ticket, stop: Callable[[], None], used: Callable[[], float], delay: float) -> None:
-        ticket.timer = asyncio.get_running_loop().call_later(delay, self._check_heavy, ticket, stop, used)
+    def _arm(self, ticket: Ticket, running: Running, delay: float) -> None:
+        ticket.timer = asyncio.get_running_loop().call_later(delay, self._check_heavy, ticket, running)
 
-    def _check_heavy(self, ticket: Ticket, stop: Callable[[], None], used: Callable[[], float]) -> None:
+    def _check_heavy(self, ticket: Ticket, running: Running) -> None:
         if ticket.started is None:
             return
-        spent = used()
+        spent = running.cpu()
+        if spent is None:
+            spent = self.clock() - ticket.started
         if spent < self.heavy_after:  # starved of CPU, not heavy (yet): look again when it could be
-            self._arm(ticket, stop, used, max(self.heavy_after - spent, self.heavy_after / 4))
+            self._arm(ticket, running, max(self.heavy_after - spent, self.heavy_after / 4))
             return
         self._remember_slow(ticket.key)
         ticket.heavy = ticket.holds_heavy_slot = True
@@ -294,7 +311,9 @@ class Scheduler:
         if self.heavy_running > self.heavy_slots and self.workers > 1 and not ticket.answered:
             ticket.preempted = True  # the heavy slots are full: back to the heavy line, a worker for the rest
             self.metrics.preempted += 1
-            stop()
+            running.stop()
+        else:
+            running.demote()
 
     def finished(self, ticket: Ticket) -> None:
         """The job left its worker (answered, failed, stopped or preempted)."""

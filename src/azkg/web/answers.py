@@ -67,6 +67,12 @@ async def whole_answer(messages: AsyncIterator[tuple], timeout: float) -> bytes:
     return b"".join(chunks)
 
 
+def client_address(scope) -> str:
+    """Whom a query is queued for (clients take turns): the peer's address (a proxy in front is one client)."""
+    peer = scope.get("client")
+    return peer[0] if peer else ""
+
+
 def timeout_message(timeout: float) -> str:
     return (
         f"the query ran longer than its time limit of {timeout:g} s and was stopped; the limit is the "

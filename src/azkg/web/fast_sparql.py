@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from azkg.errors import AzkgError, RequestError
+from azkg.web.answers import client_address
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
 from azkg.web.request_body import decode_params
-from azkg.web.sparql import QueryRequest, answer, client_address
+from azkg.web.sparql import QueryRequest, answer
 
 
 class FastSparql:

@@ -20,7 +20,7 @@ from azkg.pool import QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
 from azkg.settings import ServiceSettings
-from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
+from azkg.web.answers import FORMAT_NAMES, body_chunks, client_address, first_message
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
 from azkg.worker import Job
@@ -112,12 +112,6 @@ async def answer(state, accept: str | None, asked: QueryRequest, client: str = "
     if first[0] == "whole":
         return Response(first[3], media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
-
-
-def client_address(scope) -> str:
-    """Whom a query is queued for (clients take turns): the peer's address (a proxy in front is one client)."""
-    peer = scope.get("client")
-    return peer[0] if peer else ""
 
 
 def _check(query: str, settings: ServiceSettings):
