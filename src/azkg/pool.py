@@ -76,7 +76,9 @@ class _Preempted(Exception):
 class QueryPool:
     def __init__(self, store_dir: Path, size: int, *, max_waiting: int = 10_000, heavy_after: float = 0.5):
         self.store_dir, self.size = store_dir, size
-        self.scheduler = Scheduler(size, max_waiting=max_waiting, heavy_after=heavy_after)
+        self.scheduler = Scheduler(
+            size, max_waiting=max_waiting, heavy_after=heavy_after, start=self._send, drop=self._replace
+        )
         self._all: set[_Worker] = set()
         self._closing = False
         self.lost = 0  # workers that died under a query (not stopped by the pool)
@@ -105,11 +107,13 @@ class QueryPool:
         call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
         look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
         ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        ticket.job = job
         while True:
-            worker = await self.scheduler.acquire(ticket)
+            worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
             released = False
             try:
-                worker.jobs.send(job)
+                if ticket.send_failed:
+                    raise WorkerLostError("the query worker stopped unexpectedly")
                 if not ticket.light:  # spares the app's look-ups the read of the worker's CPU time
                     self.scheduler.watch(ticket, _Running(worker))
                 while True:
@@ -128,6 +132,16 @@ class QueryPool:
             finally:
                 if not released:  # timed out, died, aborted, preempted or abandoned by the client mid-answer
                     self._done(ticket, worker, healthy=False)
+
+    @staticmethod
+    def _send(ticket: Ticket, worker: _Worker) -> None:
+        """Called by the scheduler as it hands the worker over; a failure is raised by `run`, in the
+        job's own task, not in whichever task freed the worker."""
+        try:
+            worker.jobs.send(ticket.job)
+            ticket.send_failed = False
+        except OSError:
+            ticket.send_failed = True
 
     def _done(self, ticket: Ticket, worker: _Worker, healthy: bool) -> None:
         self.scheduler.finished(ticket)

@@ -68,6 +68,8 @@ class Ticket:
     holds_heavy_slot: bool = False
     answered: bool = False  # a message was passed on: too late to stop and requeue it
     preempted: bool = False
+    job: object = None  # what `start` sends to the worker
+    send_failed: bool = False
 
 
 class Running(Protocol):
@@ -148,8 +150,14 @@ class Scheduler:
         max_waiting: int = 10_000,
         heavy_after: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        start: Callable[[Ticket, object], None] | None = None,
+        drop: Callable[[object], None] | None = None,
     ):
         self.workers, self.max_waiting, self.heavy_after, self.clock = workers, max_waiting, heavy_after, clock
+        # called with (ticket, worker) at the hand-over itself, so that the worker starts at once rather
+        # than when the waiting task next runs (a loop turn later: long on a busy event loop)
+        self.start = start or (lambda ticket, worker: None)
+        self.drop = drop or self.release  # a worker given to a request that went away (its job already sent)
         self.heavy_slots = max(1, workers - 1)  # one worker kept for light jobs when there are two or more
         self.light, self.heavy = _Line(), _Line()
         self.idle: list = []
@@ -217,8 +225,9 @@ class Scheduler:
             return None
         if not ticket.heavy and self.light.peek() is not None:
             return None
-        self._hand_over(ticket)
-        return self.idle.pop()
+        worker = self.idle.pop()
+        self._hand_over(ticket, worker)
+        return worker
 
     def _expire(self, ticket: Ticket) -> None:
         if ticket.future is None or ticket.future.done():
@@ -232,7 +241,7 @@ class Scheduler:
         future = ticket.future
         if future is not None and future.done() and not future.cancelled() and future.exception() is None:
             self.finished(ticket)
-            self.release(future.result())
+            self.drop(future.result())
         elif not ticket.gone:
             self._leave(ticket)
 
@@ -255,8 +264,9 @@ class Scheduler:
             if ticket is None:
                 return
             ticket.timer.cancel()
-            self._hand_over(ticket)
-            ticket.future.set_result(self.idle.pop())
+            worker = self.idle.pop()
+            self._hand_over(ticket, worker)
+            ticket.future.set_result(worker)
 
     def _next(self) -> Ticket | None:
         """The oldest waiter that may run now: light first in its line, heavy only while a heavy slot is free."""
@@ -273,7 +283,7 @@ class Scheduler:
             ticket.heavy = True  # its text turned out slow while it waited: it waits in the heavy line
             self.heavy.push(ticket)
 
-    def _hand_over(self, ticket: Ticket) -> None:
+    def _hand_over(self, ticket: Ticket, worker) -> None:
         self.metrics.waited(self.clock() - ticket.arrived)
         self.running += 1
         ticket.started = self.clock()
@@ -281,6 +291,7 @@ class Scheduler:
         if ticket.heavy:
             self.heavy_running += 1
             ticket.holds_heavy_slot = True
+        self.start(ticket, worker)
 
     # ------------------------------------------------------------------ running
 
