@@ -43,7 +43,8 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     jobs: Connection  # the service writes jobs (blocking)
     answers: Connection  # the service reads answers (non-blocking, reassembled in `pending`)
-    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)  # the current job's (a new one per job)
+    ticket: Ticket | None = None  # the current job
     pending: bytearray = field(default_factory=bytearray)
     stat: int | None = None  # an open /proc/<pid>/stat, re-read for the CPU a job uses (None off Linux)
     demoted: bool = False  # running at HEAVY_NICE
@@ -110,33 +111,30 @@ class QueryPool:
         ticket.job = job
         while True:
             worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
-            released = False
             try:
                 if ticket.send_failed:
                     raise WorkerLostError("the query worker stopped unexpectedly")
                 if not ticket.light:  # spares the app's look-ups the read of the worker's CPU time
                     self.scheduler.watch(ticket, _Running(worker))
                 while True:
-                    message = await self._receive(worker, ticket)
+                    message = await self._receive(ticket)
                     ticket.answered = True
-                    if message[0] in ("whole", "end", "error"):
-                        # the worker goes back before the yield: a consumer may stop at the last message
-                        # without resuming us, and the generator's cleanup would come a loop turn later
-                        released = True
-                        self._done(ticket, worker, healthy=not ticket.preempted)
                     yield message
                     if message[0] in ("whole", "end", "error", "abort"):
                         return
             except _Preempted:
                 pass  # back to the heavy line, below
             finally:
-                if not released:  # timed out, died, aborted, preempted or abandoned by the client mid-answer
+                if not ticket.released:  # timed out, died, aborted, preempted or abandoned mid-answer
                     self._done(ticket, worker, healthy=False)
 
     @staticmethod
     def _send(ticket: Ticket, worker: _Worker) -> None:
         """Called by the scheduler as it hands the worker over; a failure is raised by `run`, in the
-        job's own task, not in whichever task freed the worker."""
+        job's own task, not in whichever task freed the worker. The job's messages go to a queue of
+        its own, so that a worker given back early (see `_on_readable`) cannot mix two jobs' messages."""
+        ticket.inbox = worker.inbox = asyncio.Queue()
+        worker.ticket, ticket.released = ticket, False
         try:
             worker.jobs.send(ticket.job)
             ticket.send_failed = False
@@ -152,10 +150,10 @@ class QueryPool:
         else:
             self._replace(worker)
 
-    async def _receive(self, worker: _Worker, ticket: Ticket) -> tuple:
+    async def _receive(self, ticket: Ticket) -> tuple:
         remaining = ticket.deadline - self.scheduler.clock()
         try:
-            message = await asyncio.wait_for(worker.inbox.get(), timeout=max(remaining, 0))
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
         except TimeoutError:
             self.timeouts += 1
             raise DeadlineError("the query ran past its time limit") from None
@@ -199,6 +197,9 @@ class QueryPool:
         if not data:
             asyncio.get_running_loop().remove_reader(worker.answers.fileno())
             worker.inbox.put_nowait(("lost",))
+            if worker.ticket is None and worker in self.scheduler.idle:  # died idle: not handed to anyone
+                self.scheduler.idle.remove(worker)
+                self._replace(worker)
             return
         buffer = worker.pending
         buffer += data
@@ -210,8 +211,21 @@ class QueryPool:
                 size, start = struct.unpack("!Q", buffer[4:12])[0], 12
             if len(buffer) < start + size:
                 return
-            worker.inbox.put_nowait(pickle.loads(buffer[start : start + size]))
+            message = pickle.loads(buffer[start : start + size])
             del buffer[: start + size]
+            worker.inbox.put_nowait(message)
+            if message[0] in ("whole", "end", "error"):
+                self._give_back(worker)
+
+    def _give_back(self, worker: _Worker) -> None:
+        """The job's last message is in: the worker goes to the next job now, from the reader callback,
+        rather than when the job's task next runs (on a busy event loop, many milliseconds of an idle
+        worker per job; and a consumer that stops at the last message never resumes the task)."""
+        ticket, worker.ticket = worker.ticket, None
+        if ticket is None or ticket.preempted:  # a preempted worker is replaced by the job's task
+            return
+        ticket.released = True
+        self._done(ticket, worker, healthy=True)
 
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker, kill=True)

@@ -70,6 +70,8 @@ class Ticket:
     preempted: bool = False
     job: object = None  # what `start` sends to the worker
     send_failed: bool = False
+    released: bool = False  # its worker was given back on its last message
+    inbox: asyncio.Queue | None = None  # its worker's messages for this run
 
 
 class Running(Protocol):
