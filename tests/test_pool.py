@@ -284,3 +284,24 @@ def test_a_known_heavy_job_is_demoted_from_the_start_and_a_lookup_is_never_watch
         assert jobs[0].done == ["demoted"] and jobs[1].done == [] and not lookup.heavy
 
     asyncio.run(scenario())
+
+
+def test_a_request_gone_after_its_job_was_answered_does_not_take_the_worker_from_the_next_job():
+    async def scenario() -> None:
+        dropped: list[str] = []
+        pool = Scheduler(1, drop=dropped.append)
+        pool.release("w0")
+        busy = pool.ticket(LIGHT, "c", False, 10)
+        await pool.acquire(busy)
+        waiting = pool.ticket(LIGHT, "c", False, 10)
+        task = asyncio.create_task(pool.acquire(waiting))
+        await settle()
+        pool.finished(busy)
+        pool.release("w0")  # handed to `waiting` (its job sent), whose task has not run yet
+        assert pool.finished(waiting)  # ... and answered at once: the worker is given back from the reader
+        pool.release("w0")
+        task.cancel()  # then its client goes away
+        await settle()
+        assert dropped == [] and pool.idle == ["w0"] and pool.running == 0
+
+    asyncio.run(scenario())

@@ -114,7 +114,9 @@ class QueryPool:
             try:
                 if ticket.send_failed:
                     raise WorkerLostError("the query worker stopped unexpectedly")
-                if not ticket.light:  # spares the app's look-ups the read of the worker's CPU time
+                # not for the app's look-ups (spares them the read of the CPU time), nor for a job answered
+                # and given back already (the worker may be on another job)
+                if not ticket.light and worker.ticket is ticket:
                     self.scheduler.watch(ticket, _Running(worker))
                 while True:
                     message = await self._receive(ticket)

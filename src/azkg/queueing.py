@@ -242,8 +242,8 @@ class Scheduler:
         """The waiting request went away (client gone): its place, or the worker it was just given, back."""
         future = ticket.future
         if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-            self.finished(ticket)
-            self.drop(future.result())
+            if self.finished(ticket):  # else its job was answered already and the worker given back
+                self.drop(future.result())
         elif not ticket.gone:
             self._leave(ticket)
 
@@ -328,12 +328,12 @@ class Scheduler:
         else:
             running.demote()
 
-    def finished(self, ticket: Ticket) -> None:
-        """The job left its worker (answered, failed, stopped or preempted)."""
+    def finished(self, ticket: Ticket) -> bool:
+        """The job left its worker (answered, failed, stopped or preempted); False if it had already."""
         if ticket.timer is not None:
             ticket.timer.cancel()
         if ticket.started is None:
-            return
+            return False
         ran = self.clock() - ticket.started
         ticket.started = None
         self.running -= 1
@@ -343,6 +343,7 @@ class Scheduler:
         kind = ticket.heavy
         self.service[kind] += EMA_WEIGHT * (ran - self.service[kind])
         self._dispatch()  # a heavy slot may have opened
+        return True
 
     def _remember_slow(self, key: bytes) -> None:
         self.slow[key] = None
