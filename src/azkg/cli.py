@@ -377,7 +377,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
 
     from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
     from azkg.web.app import asgi_app
-    from azkg.web.long_urls import LongUrlProtocol
+    from azkg.web.http_guard import configured
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
@@ -386,9 +386,10 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "http": LongUrlProtocol}
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if service.http_processes == 1:
-        uvicorn.run(asgi_app(settings, service, store_dir), **options)
+        guard = configured(service.max_header_bytes, service.header_timeout)  # header size and time limits
+        uvicorn.run(asgi_app(settings, service, store_dir), http=guard, **options)
         return
     # each process builds its app from the environment (uvicorn starts them afresh), so hand it everything
     for setting in SERVICE_SETTINGS:
@@ -396,7 +397,10 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
         if value is not None:
             os.environ[setting.env] = str(value).lower() if isinstance(value, bool) else str(value)
     os.environ["AZKG_ROOT"], os.environ["AZKG_STORE"] = str(settings.root), str(store_dir or settings.store_dir)
-    uvicorn.run("azkg.web.app:from_environment", factory=True, workers=service.http_processes, **options)
+    uvicorn.run(
+        "azkg.web.app:from_environment", factory=True, workers=service.http_processes,
+        http="azkg.web.http_guard:GuardedHttpTools", **options,  # its limits from the environment set above
+    )
 
 
 if __name__ == "__main__":

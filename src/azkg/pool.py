@@ -3,8 +3,9 @@
 Each worker is a process with a pipe; the loop is told when a pipe has something to read
 (`add_reader`), so no thread sits waiting. A query that runs past its deadline gets its worker
 killed (SIGKILL: the CPU it burns stops at once) and a fresh worker started in its place, while the
-other workers go on answering. A query that finds every worker busy waits its turn, up to
-`max_waiting` queries; beyond that the service answers 429.
+other workers go on answering. Who gets a free worker, and who is refused with 429, is the queue
+policy of `azkg.queueing` (first come first served, deadline from arrival, admission by expected
+wait, workers kept for light queries).
 """
 
 from __future__ import annotations
@@ -23,23 +24,18 @@ from pathlib import Path
 
 from azkg import worker as worker_module
 from azkg.errors import AzkgError
+from azkg.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
+
+__all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
-
-
-class PoolBusyError(AzkgError):
-    code = "too_many_queries"
-    status = 429
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
 
 
 class WorkerLostError(AzkgError):
     code = "worker_lost"
-
-
-class DeadlineError(AzkgError):
-    code = "query_timeout"
-    status = 503
 
 
 @dataclass(eq=False)
@@ -47,18 +43,56 @@ class _Worker:
     process: multiprocessing.process.BaseProcess
     jobs: Connection  # the service writes jobs (blocking)
     answers: Connection  # the service reads answers (non-blocking, reassembled in `pending`)
-    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)  # the current job's (a new one per job)
+    ticket: Ticket | None = None  # the current job
     pending: bytearray = field(default_factory=bytearray)
+    stat: int | None = None  # an open /proc/<pid>/stat, re-read for the CPU a job uses (None off Linux)
+    demoted: bool = False  # running at HEAVY_NICE
+
+
+class _Running:
+    """A job on its worker, as the queue policy sees it (azkg.queueing.Running)."""
+
+    def __init__(self, worker: _Worker):
+        self.worker = worker
+        self.start = _cpu_seconds(worker.stat)
+
+    def cpu(self) -> float | None:
+        now = _cpu_seconds(self.worker.stat)
+        return None if now is None or self.start is None else now - self.start
+
+    def stop(self) -> None:
+        self.worker.process.kill()
+
+    def demote(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
+            os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)
+            self.worker.demoted = True
+
+
+class _Preempted(Exception):
+    """The job turned heavy while the heavy slots were full: its worker was stopped, it waits again."""
 
 
 class QueryPool:
-    def __init__(self, store_dir: Path, size: int, max_waiting: int, allow_service: bool = False):
-        self.store_dir, self.size, self.max_waiting = store_dir, size, max_waiting
+    def __init__(
+        self,
+        store_dir: Path,
+        size: int,
+        *,
+        max_waiting: int = 10_000,
+        heavy_after: float = 0.5,
+        allow_service: bool = False,
+    ):
+        self.store_dir, self.size = store_dir, size
         self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self.scheduler = Scheduler(
+            size, max_waiting=max_waiting, heavy_after=heavy_after, start=self._send, drop=self._replace
+        )
         self._all: set[_Worker] = set()
-        self._waiting = 0
         self._closing = False
+        self.lost = 0  # workers that died under a query (not stopped by the pool)
+        self.timeouts = 0  # queries stopped at their time limit while running
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
@@ -70,47 +104,78 @@ class QueryPool:
 
     @property
     def busy(self) -> int:
-        return len(self._all) - self._idle.qsize()
+        return self.scheduler.running
 
-    async def run(self, job: worker_module.Job, timeout: float) -> AsyncIterator[tuple]:
-        """The worker's messages for this job; DeadlineError if no answer starts within `timeout`."""
-        worker = await self._acquire()
-        healthy = False
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        try:
-            worker.jobs.send(job)
-            while True:
-                message = await self._receive(worker, deadline)
-                # decided before the yield: a consumer may stop at the last message without resuming us
-                healthy = message[0] in ("whole", "end", "error")
-                yield message
-                if message[0] in ("whole", "end", "error", "abort"):
-                    return
-        finally:
-            if healthy:
-                self._idle.put_nowait(worker)
-            else:  # timed out, died, aborted or abandoned by the client mid-answer
-                self._replace(worker)
+    @property
+    def workers(self) -> int:
+        return len(self._all)
 
-    async def _receive(self, worker: _Worker, deadline: float) -> tuple:
-        remaining = deadline - asyncio.get_running_loop().time()
+    async def run(
+        self, job: worker_module.Job, timeout: float, *, client: str = "", light: bool = False
+    ) -> AsyncIterator[tuple]:
+        """The worker's messages for this job; DeadlineError if no answer starts within `timeout` of the
+        call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
+        look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
+        ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        ticket.job = job
+        while True:
+            worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
+            try:
+                if ticket.send_failed:
+                    raise WorkerLostError("the query worker stopped unexpectedly")
+                # not for the app's look-ups (spares them the read of the CPU time), nor for a job answered
+                # and given back already (the worker may be on another job)
+                if not ticket.light and worker.ticket is ticket:
+                    self.scheduler.watch(ticket, _Running(worker))
+                while True:
+                    message = await self._receive(ticket)
+                    ticket.answered = True
+                    yield message
+                    if message[0] in ("whole", "end", "error", "abort"):
+                        return
+            except _Preempted:
+                pass  # back to the heavy line, below
+            finally:
+                if not ticket.released:  # timed out, died, aborted, preempted or abandoned mid-answer
+                    self._done(ticket, worker, healthy=False)
+
+    @staticmethod
+    def _send(ticket: Ticket, worker: _Worker) -> None:
+        """Called by the scheduler as it hands the worker over; a failure is raised by `run`, in the
+        job's own task, not in whichever task freed the worker. The job's messages go to a queue of
+        its own, so that a worker given back early (see `_on_readable`) cannot mix two jobs' messages."""
+        ticket.inbox = worker.inbox = asyncio.Queue()
+        worker.ticket, ticket.released = ticket, False
         try:
-            message = await asyncio.wait_for(worker.inbox.get(), timeout=max(remaining, 0))
+            worker.jobs.send(ticket.job)
+            ticket.send_failed = False
+        except OSError:
+            ticket.send_failed = True
+
+    def _done(self, ticket: Ticket, worker: _Worker, healthy: bool) -> None:
+        self.scheduler.finished(ticket)
+        if healthy and worker.demoted:
+            healthy = _promote(worker)
+        if healthy:
+            self.scheduler.release(worker)
+        else:
+            self._replace(worker)
+
+    async def _receive(self, ticket: Ticket) -> tuple:
+        remaining = ticket.deadline - self.scheduler.clock()
+        try:
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
         except TimeoutError:
+            self.timeouts += 1
             raise DeadlineError("the query ran past its time limit") from None
         if message[0] == "lost":
+            if ticket.preempted:
+                raise _Preempted
+            self.lost += 1
             raise WorkerLostError("the query worker stopped unexpectedly")
+        if message[:3] == ("error", 503, "query_timeout"):
+            self.timeouts += 1
         return message
-
-    async def _acquire(self) -> _Worker:
-        if self._idle.empty() and self._waiting >= self.max_waiting:
-            raise PoolBusyError(f"{self.busy} queries are running and {self._waiting} waiting; try again shortly")
-        self._waiting += 1
-        try:
-            return await self._idle.get()
-        finally:
-            self._waiting -= 1
 
     async def _spawn(self) -> None:
         job_reader, job_writer = CONTEXT.Pipe(duplex=False)
@@ -122,7 +187,7 @@ class QueryPool:
         process.start()
         job_reader.close()
         answer_writer.close()
-        worker = _Worker(process, job_writer, answer_reader)
+        worker = _Worker(process, job_writer, answer_reader, stat=_open_stat(process.pid))
         self._all.add(worker)
         os.set_blocking(answer_reader.fileno(), False)
         asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
@@ -130,7 +195,7 @@ class QueryPool:
         if ready[0] != "ready":
             self._retire(worker, kill=True)
             raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
-        self._idle.put_nowait(worker)
+        self.scheduler.release(worker)
 
     def _on_readable(self, worker: _Worker) -> None:
         """Read what the pipe has and pass on every complete message (multiprocessing's framing:
@@ -144,6 +209,9 @@ class QueryPool:
         if not data:
             asyncio.get_running_loop().remove_reader(worker.answers.fileno())
             worker.inbox.put_nowait(("lost",))
+            if worker.ticket is None and worker in self.scheduler.idle:  # died idle: not handed to anyone
+                self.scheduler.idle.remove(worker)
+                self._replace(worker)
             return
         buffer = worker.pending
         buffer += data
@@ -155,8 +223,21 @@ class QueryPool:
                 size, start = struct.unpack("!Q", buffer[4:12])[0], 12
             if len(buffer) < start + size:
                 return
-            worker.inbox.put_nowait(pickle.loads(buffer[start : start + size]))
+            message = pickle.loads(buffer[start : start + size])
             del buffer[: start + size]
+            worker.inbox.put_nowait(message)
+            if message[0] in ("whole", "end", "error"):
+                self._give_back(worker)
+
+    def _give_back(self, worker: _Worker) -> None:
+        """The job's last message is in: the worker goes to the next job now, from the reader callback,
+        rather than when the job's task next runs (on a busy event loop, many milliseconds of an idle
+        worker per job; and a consumer that stops at the last message never resumes the task)."""
+        ticket, worker.ticket = worker.ticket, None
+        if ticket is None or ticket.preempted:  # a preempted worker is replaced by the job's task
+            return
+        ticket.released = True
+        self._done(ticket, worker, healthy=True)
 
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker, kill=True)
@@ -177,7 +258,40 @@ class QueryPool:
                 worker.process.kill()
         worker.jobs.close()
         worker.answers.close()
+        if worker.stat is not None:
+            os.close(worker.stat)
+            worker.stat = None
         worker.process.join(timeout=2)
+
+
+def _cpu_seconds(stat: int | None) -> float | None:
+    """The CPU seconds a worker has used, from its /proc stat file, which stays open and is re-read with
+    pread (about 10 µs, against 80 for opening it each time); None where there is no such file."""
+    if stat is None:
+        return None
+    try:
+        fields = os.pread(stat, 1024, 0).rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _promote(worker: _Worker) -> bool:
+    """A demoted worker back to normal priority; False where that is not allowed (raising priority
+    needs a privilege), and the worker is replaced instead."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+    except (OSError, AttributeError):
+        return False
+    worker.demoted = False
+    return True
+
+
+def _open_stat(pid: int | None) -> int | None:
+    try:
+        return os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _log_failure(task: asyncio.Task) -> None:

@@ -100,7 +100,29 @@ SERVICE_SETTINGS = (
         2,
         "Worker processes that evaluate queries; one stuck past its time limit is killed and replaced.",
     ),
-    Setting("max_waiting", 32, "Queries that may wait for a free worker; more get 429 with Retry-After."),
+    Setting(
+        "max_waiting",
+        10_000,
+        "Hard cap on queries waiting for a worker (a bound on memory); below it a query is admitted while its "
+        "expected wait is shorter than its time limit, else 429 with Retry-After.",
+    ),
+    Setting(
+        "heavy_query_seconds",
+        0.5,
+        "Seconds after which a running query counts as heavy (and its text is remembered as slow); heavy "
+        "queries may use all workers but one.",
+    ),
+    Setting(
+        "max_header_bytes",
+        65_536,
+        "Bytes of request headers (the request line's URL aside); more get 431 and the connection is closed.",
+    ),
+    Setting(
+        "header_timeout",
+        10.0,
+        "Seconds a client has to send a request's headers once it opened the connection or began the request; "
+        "a slower one gets 408 and the connection is closed.",
+    ),
     Setting(
         "http_processes",
         1,
@@ -151,7 +173,10 @@ class ServiceSettings:
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 256
     query_workers: int = 2
-    max_waiting: int = 32
+    max_waiting: int = 10_000
+    heavy_query_seconds: float = 0.5
+    max_header_bytes: int = 65_536
+    header_timeout: float = 10.0
     http_processes: int = 1
     allow_service: bool = False
     update_token: str | None = None
@@ -181,6 +206,9 @@ class ServiceSettings:
             "max_query_depth",
             "query_workers",
             "max_waiting",
+            "heavy_query_seconds",
+            "max_header_bytes",
+            "header_timeout",
             "http_processes",
             "write_memory_mb",
         ):

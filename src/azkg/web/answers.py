@@ -42,7 +42,7 @@ async def first_message(messages: AsyncIterator[tuple], timeout: float) -> tuple
     except DeadlineError:
         raise QueryTimeoutError(timeout_message(timeout)) from None
     except PoolBusyError as err:
-        raise TooManyRequestsError(str(err), {"Retry-After": "1"}) from None
+        raise TooManyRequestsError(str(err), {"Retry-After": str(err.retry_after)}) from None
     if message[0] == "error":
         _, status, code, text = message
         if code == "query_timeout":
@@ -82,6 +82,12 @@ async def whole_answer(messages: AsyncIterator[tuple], timeout: float) -> bytes:
         elif message[0] == "abort":
             raise RuntimeError(message[1])
     return b"".join(chunks)
+
+
+def client_address(scope) -> str:
+    """Whom a query is queued for (clients take turns): the peer's address (a proxy in front is one client)."""
+    peer = scope.get("client")
+    return peer[0] if peer else ""
 
 
 def timeout_message(timeout: float) -> str:

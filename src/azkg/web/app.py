@@ -22,7 +22,7 @@ from azkg.errors import AzkgError
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
 from azkg.store import ensure_store
-from azkg.web import api_docs, dumps, graph_store, pages, provenance, resources, search, sparql, void, writes
+from azkg.web import api_docs, dumps, graph_store, metrics, pages, provenance, resources, search, sparql, void, writes
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
 from azkg.web.security import outer_layers
@@ -44,7 +44,13 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.answer_cache = OrderedDict()
         app.state.answer_cache_bytes = 0
         app.state.write_lock = asyncio.Lock()
-        app.state.pool = QueryPool(store, service.query_workers, service.max_waiting, service.allow_service)
+        app.state.pool = QueryPool(
+            store,
+            service.query_workers,
+            max_waiting=service.max_waiting,
+            heavy_after=service.heavy_query_seconds,
+            allow_service=service.allow_service,
+        )
         await app.state.pool.start()
         try:
             yield
@@ -62,7 +68,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     app.state.service = service
     app.state.settings = settings
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
-                   provenance.router, resources.router, pages.router, api_docs.router):
+                   provenance.router, resources.router, pages.router, api_docs.router, metrics.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)

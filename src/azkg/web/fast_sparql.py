@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from azkg.errors import AzkgError, RequestError, URITooLongError
+from azkg.web.answers import client_address
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
 from azkg.web.long_urls import MARK, MAX_URL_BYTES
 from azkg.web.request_body import decode_params
@@ -38,7 +39,9 @@ class FastSparql:
         try:
             if MARK in scope:
                 raise URITooLongError(_too_long(scope[MARK]))
-            response = await answer(self.app.state, request.headers.get("accept"), scope["azkg.query"])
+            response = await answer(
+                self.app.state, request.headers.get("accept"), scope["azkg.query"], client_address(scope)
+            )
         except AzkgError as error:
             response = await azkg_error_handler(request, error)
         except Exception as error:  # the app's handler of last resort, as for the routed requests

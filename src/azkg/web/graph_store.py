@@ -54,4 +54,4 @@ async def store_get(request: Request) -> Response:
 
 async def _ask(pool: QueryPool, query: str, timeout: float) -> bool:
     job = Job(query, "application/sparql-results+json", 1, time.time() + timeout)
-    return bool(json.loads(await whole_answer(pool.run(job, timeout), timeout))["boolean"])
+    return bool(json.loads(await whole_answer(pool.run(job, timeout, light=True), timeout))["boolean"])

@@ -14,7 +14,7 @@ from azkg.named_queries import named_query
 from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings
 from azkg.store import current_snapshot
-from azkg.web.answers import whole_answer
+from azkg.web.answers import client_address, whole_answer
 from azkg.worker import Job
 
 JSON_RESULTS = "application/sparql-results+json"
@@ -53,7 +53,9 @@ async def _evaluate_named(request: Request, name: str, media_type: str, bindings
         time.time() + service.query_timeout,
         bindings=tuple(sorted(bindings.items())),
     )
-    return await whole_answer(pool.run(job, service.query_timeout), service.query_timeout)
+    client = client_address(request.scope)
+    messages = pool.run(job, service.query_timeout, light=True, client=client)  # light by construction
+    return await whole_answer(messages, service.query_timeout)
 
 
 class Iri(str):

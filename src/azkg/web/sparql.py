@@ -24,7 +24,7 @@ from azkg.pool import QueryPool
 from azkg.query_text import scan
 from azkg.results import GRAPH_MEDIA
 from azkg.settings import ServiceSettings
-from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message
+from azkg.web.answers import FORMAT_NAMES, body_chunks, client_address, first_message
 from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
@@ -101,10 +101,10 @@ async def sparql_options() -> Response:
 
 
 async def _answer(request: Request, asked: QueryRequest) -> Response:
-    return await answer(request.app.state, request.headers.get("accept"), asked)
+    return await answer(request.app.state, request.headers.get("accept"), asked, client_address(request.scope))
 
 
-async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
+async def answer(state, accept: str | None, asked: QueryRequest, client: str = "") -> Response:
     """The answer to a query as a response, from the app's state (settings, pool) and the Accept header
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
@@ -126,7 +126,7 @@ async def answer(state, accept: str | None, asked: QueryRequest) -> Response:
         union_default_graph=not shape.has_dataset,
         base_iri=settings.base_iri,
     )
-    messages = pool.run(job, timeout)
+    messages = pool.run(job, timeout, client=client)
     first = await first_message(messages, timeout)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
     if first[2] is not None:
