@@ -68,3 +68,26 @@ def test_written_file_is_readable_by_others(settings: Settings) -> None:
     settings.triples_file.unlink()
     build(settings)
     assert settings.triples_file.stat().st_mode & 0o044 == 0o044
+
+
+def test_each_name_is_recorded_with_the_sources_that_write_it(root: Path) -> None:
+    """Which source uses which name of an entity: a NameUse for every (entity, name, source) whose text
+    writes the name, and none for a source that does not."""
+    from rdflib import Graph, Literal
+
+    from azkg.vocab import AZKG, ID, SOURCE
+
+    graph = Graph().parse(root / "data" / "triples.ttl")
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (root / "data" / "sources").glob("*.txt")}
+    recorded = {
+        (str(graph.value(u, AZKG.nameOf)), str(graph.value(u, AZKG.usedName)), str(graph.value(u, AZKG.usedIn)))
+        for u in graph.subjects(None, AZKG.NameUse)
+    }
+    expected = {
+        (str(ID[entity["id"]]), name, str(SOURCE[source]))
+        for entity in yaml.safe_load((root / "data" / "curation" / "entities.yaml").read_text(encoding="utf-8"))
+        for name in entity.get("names") or []
+        for source, text in texts.items() if name in text
+    }
+    assert recorded == expected and expected
+    assert (None, AZKG.usedName, Literal("SCIP")) in graph

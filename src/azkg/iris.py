@@ -38,3 +38,9 @@ def quote_iri(source_id: str, start: int, end: int) -> URIRef:
 
 def selector_iri(quote: URIRef, kind: str) -> URIRef:
     return URIRef(f"{quote}#{kind}")
+
+
+def name_use_iri(source_id: str, entity_id: str, name: str) -> URIRef:
+    """A name a source uses for an entity, under the source's IRI (it dereferences to the source)."""
+    words = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "name"
+    return URIRef(f"{SOURCE[source_id]}#name-{entity_id}--{words}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from azkg.iris import entity_iri, fact_iri, ingestion_iri, quote_iri, selector_iri, source_iri
+from azkg.iris import entity_iri, fact_iri, ingestion_iri, name_use_iri, quote_iri, selector_iri, source_iri
 from azkg.numbers import canonical
 from azkg.ontology import Ontology
 from azkg.records import Claim, Curation, Entity, FigureClaim, Ingestion, RelationClaim
@@ -25,6 +25,8 @@ def build_graph(curation: Curation, ontology: Ontology) -> Graph:
         _add_source(graph, source)
     for ingestion in curation.ingestions:
         _add_ingestion(graph, ingestion, curation.sources[ingestion.source_id])
+    for entity in curation.entities.values():
+        _add_name_uses(graph, entity, curation.sources)
     labels = _labels(curation, ontology)
     for claim in curation.claims:
         _add_claim(graph, claim, curation.sources[claim.source_id], labels)
@@ -43,6 +45,18 @@ def _add_entity(graph: Graph, entity: Entity) -> None:
         graph.add((node, AZKG.countryCode, Literal(entity.code)))
     if entity.note:
         graph.add((node, SKOS.editorialNote, Literal(entity.note, lang=EN)))
+
+
+def _add_name_uses(graph: Graph, entity: Entity, sources: dict[str, SourceDocument]) -> None:
+    """Which source writes which of the entity's names: outlets name one park differently."""
+    for name in entity.names:
+        for source in sources.values():
+            if name in source.text:
+                node = name_use_iri(source.id, entity.id, name)
+                graph.add((node, RDF.type, AZKG.NameUse))
+                graph.add((node, AZKG.usedName, Literal(name)))
+                graph.add((node, AZKG.nameOf, entity_iri(entity.id)))
+                graph.add((node, AZKG.usedIn, source_iri(source.id)))
 
 
 def _add_source(graph: Graph, source: SourceDocument) -> None:
