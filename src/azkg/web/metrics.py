@@ -1,14 +1,20 @@
-"""GET /-/metrics: the query pool's queue, waits and refusals in Prometheus' text format (written by
-hand: a few counters and gauges need no client library). With `serve --processes N` each process
-answers for its own pool, so a scrape sees the one it reached."""
+"""The service's own pages under /-/: metrics (the query pool's queue, waits and refusals in
+Prometheus' text format, written by hand: a few counters and gauges need no client library), health
+(for a load balancer: a live store snapshot and query workers alive) and version. With `serve
+--processes N` each process answers for itself, so a request sees the one it reached."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+import platform
 
+import pyoxigraph
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from azkg import __version__
 from azkg.pool import QueryPool
 from azkg.queueing import WAIT_BUCKETS
+from azkg.store import current_snapshot
 
 router = APIRouter(tags=["service"])
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
@@ -17,6 +23,22 @@ TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 @router.get("/-/metrics", summary="Queue, waits and refusals of the query pool (Prometheus text format)")
 async def metrics(request: Request) -> Response:
     return Response(exposition(request.app.state.pool), media_type=TEXT_FORMAT, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive")
+async def health(request: Request) -> JSONResponse:
+    pool: QueryPool = request.app.state.pool
+    snapshot = current_snapshot(request.app.state.store_dir)
+    store = {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None
+    workers = {"alive": pool.workers, "configured": pool.size}
+    healthy = snapshot is not None and pool.workers > 0
+    body = {"status": "ok" if healthy else "unavailable", "store": store, "workers": workers}
+    return JSONResponse(body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/-/version", summary="The versions of azkg, pyoxigraph and Python this process runs")
+async def version() -> dict:
+    return {"azkg": __version__, "pyoxigraph": pyoxigraph.__version__, "python": platform.python_version()}
 
 
 def exposition(pool: QueryPool) -> str:
