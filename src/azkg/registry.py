@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,10 @@ from azkg.dates import DateFormatError, parse_timestamp
 from azkg.errors import CurationError, RegistrationError
 from azkg.iris import is_slug
 from azkg.located_yaml import Record
-from azkg.lookup import find_entities
+from azkg.lookup import EntityMatch, find_entities_many
 from azkg.names import normalise
 from azkg.settings import Settings
-from azkg.sources import LANGUAGE
+from azkg.sources import HTTP_URL, LANGUAGE
 
 MAX_BYTES = 1_000_000  # a news article is tens of kilobytes; megabytes mean the wrong file
 CYRILLIC_LANGUAGES = ("ru", "uk", "be", "bg", "sr", "kk", "ky", "tg", "az-Cyrl")
@@ -59,8 +58,10 @@ def register(settings: Settings, asked: Registration) -> Registered:
     sha256 = hashlib.sha256(raw).hexdigest()
     known = _registered(settings)
     _refuse_duplicates(asked, sha256, known)
-    publisher = _entity_id(settings, asked.publisher, "--publisher")
-    original = _entity_id(settings, asked.syndicated_from, "--syndicated-from")
+    named = [name for name in (asked.publisher, asked.syndicated_from) if name is not None]
+    found = find_entities_many(settings, named, limit=5) if named else {}
+    publisher = _entity_id(settings, asked.publisher, "--publisher", found)
+    original = _entity_id(settings, asked.syndicated_from, "--syndicated-from", found)
     issued = _issued(asked.published)
     source_id = asked.id or _derived_id(publisher, issued, asked.title, text)
     _check_id(settings, source_id, explicit=asked.id is not None)
@@ -140,18 +141,20 @@ def _refuse_duplicates(asked: Registration, sha256: str, known: list[_Known]) ->
             )
     if asked.url is None:
         return
-    if not re.match(r"^https?://[^\s/]+\S*$", asked.url):
+    if not HTTP_URL.match(asked.url):
         raise RegistrationError(f"--url {asked.url!r}: not an http(s) URL")
     for source in known:
         if source.url == asked.url:
             raise RegistrationError(f"--url {asked.url}: is already registered as source '{source.id}'")
 
 
-def _entity_id(settings: Settings, name: str | None, option: str) -> str | None:
+def _entity_id(
+    settings: Settings, name: str | None, option: str, found: dict[str, list[EntityMatch]]
+) -> str | None:
     """An entity id, given as the id or as a name that denotes exactly one entity."""
     if name is None:
         return None
-    matches = find_entities(settings, name, limit=5)
+    matches = found[name]
     exact = [m for m in matches if m.exact]
     if len({m.id for m in exact}) == 1:
         return exact[0].id

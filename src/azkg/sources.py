@@ -23,6 +23,7 @@ FIELDS = {
 }
 REQUIRED = {"id", "label", "language"}
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+HTTP_URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _provenance_problems(meta: Record, values: dict, sha256: str) -> list[Proble
     """The URL and its basis, and the text against the digest recorded when it was registered."""
     problems = []
     url = values.get("url")
-    if url is not None and not re.match(r"^https?://[^\s/]+\S*$", url):
+    if url is not None and not HTTP_URL.match(url):
         problems.append(meta.problem("url", f"'{url}' is not an http(s) URL"))
     if url is not None and not values.get("url_basis"):
         problems.append(meta.problem("url_basis", "say how the URL is known (the text does not state it)"))
