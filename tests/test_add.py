@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from azkg.sources import load_sources
+from azkg.build.sources import load_sources
 from azkg.vocab import AZKG, SCHEMA
 from tests.conftest import run_cli
 

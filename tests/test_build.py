@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from azkg.build import build, render
+from azkg.build.pipeline import build, render
 from azkg.errors import StaleDataError
 from azkg.settings import Settings
 from tests.conftest import run_cli

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pyoxigraph
 import pytest
 
-from azkg.numbers import NUMERAL, WORD, numbers_in
+from azkg.build.numbers import NUMERAL, WORD, numbers_in
 from tests.conftest import ROOT
 
 # (source, text around the number, why it is not a figure)

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from azkg.store import evaluate, open_reader
+from azkg.store.snapshots import evaluate, open_reader
 from tests.conftest import ROOT
 from tests.server import Server, children, running_server
 

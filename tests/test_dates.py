@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from azkg.dates import DateFormatError, parse_date, parse_period, parse_timestamp, parse_year_or_date
+from azkg.build.dates import DateFormatError, parse_date, parse_period, parse_timestamp, parse_year_or_date
 
 
 def test_periods() -> None:

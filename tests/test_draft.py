@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from azkg.drafting import SourceInfo, draft_text, load_entities, load_existing, render
-from azkg.drafting.vocabulary import load_vocabulary
-from azkg.numbers import numbers_in
+from azkg.build.drafting import SourceInfo, draft_text, load_entities, load_existing, render
+from azkg.build.drafting.vocabulary import load_vocabulary
+from azkg.build.numbers import numbers_in
 from azkg.settings import Settings
 from tests.conftest import ROOT, run_cli
 

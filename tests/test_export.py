@@ -22,10 +22,10 @@ import pytest
 from rdflib import XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from azkg.export import CSV_COLUMNS, EXPORTS, Export
 from azkg.settings import Settings
-from azkg.store import build_store
-from azkg.web.dumps import accepts_gzip
+from azkg.store.export import CSV_COLUMNS, EXPORTS, Export
+from azkg.store.snapshots import build_store
+from azkg.web.routers.dumps import accepts_gzip
 from tests.conftest import ROOT, run_cli
 from tests.server import Server, cpu_seconds, running_server
 
@@ -367,7 +367,7 @@ def peak_rss_kib(command: list[str]) -> int:
 READ_ALL = """import sys
 from pathlib import Path
 import azkg.cli  # the same modules as `azkg export`
-from azkg.store import DATA_GRAPH, open_reader
+from azkg.store.snapshots import DATA_GRAPH, open_reader
 store, _ = open_reader(Path(sys.argv[1]))
 print(sum(1 for _ in store.quads_for_pattern(None, None, None, DATA_GRAPH)))
 """

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from azkg import located_yaml
+from azkg.build import located_yaml
 from azkg.errors import CurationError
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from azkg.lookup import find_entities
+from azkg.build.lookup import find_entities
 from azkg.names import normalise
 from azkg.settings import Settings
 from tests.conftest import ROOT, run_cli

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from azkg.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
+from azkg.sparql.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
 
 JSON, XML = "application/sparql-results+json", "application/sparql-results+xml"
 

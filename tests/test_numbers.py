@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from azkg.numbers import canonical, numbers_in, parse_decimal
+from azkg.build.numbers import canonical, numbers_in, parse_decimal
 
 
 @pytest.mark.parametrize(

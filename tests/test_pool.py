@@ -1,4 +1,4 @@
-"""The pool's queue policy (azkg.queueing), in-process: workers are plain tokens and the clock is fake
+"""The pool's queue policy (azkg.store.queueing), in-process: workers are plain tokens and the clock is fake
 where the test reasons about estimates; timers that must fire use short real delays."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from azkg.queueing import DeadlineError, PoolBusyError, Scheduler
+from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler
 
 LIGHT = "ASK { <https://w3id.org/azkg/id/x> ?p ?o }"
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from azkg.named_queries import named_query
+from azkg.sparql.named_queries import named_query
 from tests.conftest import ROOT
 from tests.server import Server, running_server
 
@@ -221,7 +221,7 @@ def test_the_api_is_in_the_openapi_schema(server, client):
 
 
 def test_entities_by_name_answers_what_the_command_answers(server, client):
-    from azkg.lookup import find_entities
+    from azkg.build.lookup import find_entities
     from azkg.settings import Settings
 
     answer = client.get(f"{server.base}/api/entities", params={"name": "sumgayit chemical industrial park"})

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from azkg.query_text import scan, tokens, unescape_codepoints
+from azkg.sparql.query_text import scan, tokens, unescape_codepoints
 from tests import test_clients as clients
 from tests import test_sparql_protocol as protocol
 
-QUERIES = Path(__file__).resolve().parents[1] / "src" / "azkg" / "queries"
+QUERIES = Path(__file__).resolve().parents[1] / "src" / "azkg" / "sparql" / "queries"
 DEEP = "{" * 300 + "}" * 300
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from azkg.quotes import QuoteNotFoundError, locate
+from azkg.build.quotes import QuoteNotFoundError, locate
 
 TEXT = "On January 27, “Azermirror” LLC opened. “Azermirror” LLC exports — soon."
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from azkg.claims import FIGURE, RELATION
-from azkg.ontology import load_ontology
-from azkg.reference import BEGIN, END, render, replace_block
+from azkg.build.claims import FIGURE, RELATION
+from azkg.build.ontology import load_ontology
+from azkg.build.reference import BEGIN, END, render, replace_block
 from tests.conftest import ROOT, run_cli
 
 GUIDE = ROOT / "docs" / "curation.md"

@@ -1,4 +1,4 @@
-"""Text search: azkg.search over the real data and crafted stores, and GET /search through a real server."""
+"""Text search: azkg.store.search over the real data and crafted stores, and GET /search through a real server."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pyoxigraph
 import pytest
 
 from azkg.errors import RequestError
-from azkg.search import SearchPage, build_index, key, search
 from azkg.settings import Settings
-from azkg.store import build_store, current_snapshot, evaluate, open_reader
+from azkg.store.search import SearchPage, build_index, key, search
+from azkg.store.snapshots import build_store, current_snapshot, evaluate, open_reader
 from tests.conftest import ROOT
 from tests.server import Server, running_server
 
@@ -213,7 +213,7 @@ def test_ontology_terms_are_not_indexed(crafted: Path) -> None:
 
 @pytest.mark.parametrize(("index", "letter"), list(enumerate(LETTERS)))
 def test_each_azerbaijani_letter_folds_to_ascii(crafted: Path, index: int, letter: str) -> None:
-    """SQLite's remove_diacritics folds ş ç ğ ö ü İ but not ə or ı; azkg.search folds those itself."""
+    """SQLite's remove_diacritics folds ş ç ğ ö ü İ but not ə or ı; azkg.store.search folds those itself."""
     iri = f"https://w3id.org/azkg/id/letter-{index}"
     for typed in (f"{index} kar{FOLDED[letter]}dag", f"{index} KAR{letter}DAG", f"{index} Kar{letter}dag"):
         assert [hit.iri for hit in search(crafted, typed, None, 10, 0).hits] == [iri], typed

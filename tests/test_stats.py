@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from azkg.ontology import load_ontology
-from azkg.stats import BEGIN, END, render
+from azkg.build.ontology import load_ontology
+from azkg.build.stats import BEGIN, END, render
 from tests.conftest import ROOT, run_cli
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from azkg.errors import DiskFullError, QueryError, StoreError
 from azkg.settings import Settings
-from azkg.store import (
+from azkg.store.snapshots import (
     DIRTY,
     Writer,
     ensure_store,

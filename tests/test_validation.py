@@ -8,13 +8,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from azkg.build import build
-from azkg.curation import load_curation
+from azkg.build.curation import load_curation
+from azkg.build.ontology import load_ontology
+from azkg.build.pipeline import build
+from azkg.build.triples import build_graph
+from azkg.build.validation import check_ontology, validate_data
 from azkg.errors import CurationError, OntologyError
-from azkg.ontology import load_ontology
 from azkg.settings import Settings
-from azkg.triples import build_graph
-from azkg.validation import check_ontology, validate_data
 from azkg.vocab import AZKG, OA, SCHEMA
 from tests.conftest import ROOT
 

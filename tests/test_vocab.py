@@ -6,7 +6,7 @@ import re
 
 from rdflib import URIRef
 
-from azkg.ontology import load_ontology
+from azkg.build.ontology import load_ontology
 from azkg.vocab import AZKG, PREFIXES
 from tests.conftest import REPO, ROOT
 
@@ -16,7 +16,7 @@ USES = re.compile(r"""AZKG(?:\.(\w+)|\[["']([\w/-]+)["']\])""")
 def test_every_term_the_code_names_is_declared() -> None:
     declared = set(load_ontology(ROOT / "ontology").graph.subjects())
     named = set()
-    for path in sorted((REPO / "src" / "azkg").glob("*.py")):
+    for path in sorted((REPO / "src" / "azkg").rglob("*.py")):
         for attribute, key in USES.findall(path.read_text(encoding="utf-8")):
             named.add(attribute or key)
     assert named, "the pattern found no use of AZKG at all"

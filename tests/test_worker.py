@@ -9,7 +9,7 @@ import time
 import pyoxigraph
 import pytest
 
-from azkg import worker
+from azkg.store import worker
 
 TRICKY = 'line one\nline two\t<result> "quoted", \\ back'
 FORMATS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",

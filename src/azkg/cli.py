@@ -14,11 +14,11 @@ import pyoxigraph
 
 from azkg import __version__
 from azkg.errors import AzkgError
-from azkg.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
-from azkg.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.settings import Settings, find_root
-from azkg.store import ensure_store, evaluate, open_reader, writing
-from azkg.tables import render_table
+from azkg.sparql.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
+from azkg.sparql.tables import render_table
+from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
+from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
 
 
 @click.group()
@@ -49,7 +49,9 @@ def build(settings: Settings, check: bool, with_drafts: bool, output: Path | Non
     if with_drafts != (output is not None) or (with_drafts and check):
         _fail("build", "--with-drafts and --output go together, without --check")
     try:
-        from azkg.build import build as run_build  # rdflib and pySHACL take 0.3 s to import; only build needs them
+        from azkg.build.pipeline import (
+            build as run_build,  # rdflib and pySHACL take 0.3 s to import; only build needs them
+        )
 
         result = run_build(settings, check=check, preview=output)
     except AzkgError as err:
@@ -84,7 +86,7 @@ def build(settings: Settings, check: bool, with_drafts: bool, output: Path | Non
 @click.pass_obj
 def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
     """Register a new source: its text kept exactly as received, and what is known of it."""
-    from azkg.registry import Registration, register
+    from azkg.build.registry import Registration, register
 
     given["id"] = given.pop("source_id")
     options = {key: value for key, value in given.items() if value is not None}
@@ -105,8 +107,8 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
 @click.pass_obj
 def reference(settings: Settings, write: bool) -> None:
     """The curation reference (metrics, units, relations, fields), generated from the ontology."""
-    from azkg.ontology import load_ontology
-    from azkg.reference import render, replace_block
+    from azkg.build.ontology import load_ontology
+    from azkg.build.reference import render, replace_block
 
     try:
         block = render(load_ontology(settings.ontology_dir))
@@ -127,8 +129,8 @@ def stats(settings: Settings, write: bool) -> None:
     """What data/triples.ttl holds: sources, facts, quotes, entities by class, triples, conflicts."""
     from rdflib import Graph
 
-    from azkg.ontology import load_ontology
-    from azkg.stats import render, write_readme
+    from azkg.build.ontology import load_ontology
+    from azkg.build.stats import render, write_readme
 
     try:
         graph = Graph().parse(settings.triples_file, format="turtle")
@@ -151,7 +153,7 @@ def draft(settings: Settings, source_id: str, output: Path | None, force: bool) 
     """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
     import datetime
 
-    from azkg.drafting import draft_source, render
+    from azkg.build.drafting import draft_source, render
 
     target = output or settings.curation_dir / f"{source_id}.yaml"
     if target.exists() and not force:
@@ -188,7 +190,7 @@ def entities() -> None:
 @click.pass_obj
 def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> None:
     """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
-    from azkg.lookup import find_entities
+    from azkg.build.lookup import find_entities
 
     if not name.strip():
         _fail("entities find", "NAME is empty; give a name such as 'Sumgayit Industrial Park'")

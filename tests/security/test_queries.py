@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from azkg import worker
-from azkg.store import ensure_store
+from azkg.store import worker
+from azkg.store.snapshots import ensure_store
 from tests.conftest import ROOT
 from tests.server import Server, children, running_server
 

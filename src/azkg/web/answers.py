@@ -11,7 +11,7 @@ from azkg.errors import (
     ServiceDisabledError,
     TooManyRequestsError,
 )
-from azkg.pool import DeadlineError, PoolBusyError
+from azkg.store.pool import DeadlineError, PoolBusyError
 
 FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
     "json": "application/sparql-results+json",

@@ -19,12 +19,24 @@ from starlette.types import ASGIApp
 
 from azkg import __version__
 from azkg.errors import AzkgError
-from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings, Settings
-from azkg.store import ensure_store
-from azkg.web import api_docs, dumps, graph_store, metrics, pages, provenance, resources, search, sparql, void, writes
+from azkg.store.pool import QueryPool
+from azkg.store.snapshots import ensure_store
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
+from azkg.web.routers import (
+    api_docs,
+    dumps,
+    graph_store,
+    metrics,
+    pages,
+    provenance,
+    resources,
+    search,
+    sparql,
+    void,
+    writes,
+)
 from azkg.web.security import outer_layers
 
 log = logging.getLogger("azkg.web")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azkg.errors import AzkgError, RequestError
-from azkg.negotiation import choose
+from azkg.sparql.negotiation import choose
 
 log = logging.getLogger("azkg.web")
 ERROR_TYPES = ("text/plain", "application/json", "text/html")

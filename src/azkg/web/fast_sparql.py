@@ -15,7 +15,7 @@ from azkg.web.answers import client_address
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
 from azkg.web.long_urls import MARK, MAX_URL_BYTES
 from azkg.web.request_body import decode_params
-from azkg.web.sparql import QueryRequest, answer
+from azkg.web.routers.sparql import QueryRequest, answer
 
 
 class FastSparql:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from fastapi import Request
 
-from azkg.named_queries import named_query
-from azkg.pool import QueryPool
 from azkg.settings import ServiceSettings
-from azkg.store import current_snapshot
+from azkg.sparql.named_queries import named_query
+from azkg.store.pool import QueryPool
+from azkg.store.snapshots import current_snapshot
+from azkg.store.worker import Job
 from azkg.web.answers import client_address, whole_answer
-from azkg.worker import Job
 
 JSON_RESULTS = "application/sparql-results+json"
 

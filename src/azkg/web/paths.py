@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from azkg.errors import NotFoundError, RequestError
-from azkg.formats import rdf_syntax
+from azkg.sparql.formats import rdf_syntax
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SHAPES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph
 
-from azkg.store import DATA_GRAPH, ONTOLOGY_GRAPH
+from azkg.store.snapshots import DATA_GRAPH, ONTOLOGY_GRAPH
 
 FORMATS = "http://www.w3.org/ns/formats/"
 RESULT_FORMATS = (

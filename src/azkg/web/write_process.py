@@ -25,8 +25,8 @@ from pathlib import Path
 import pyoxigraph
 
 from azkg.errors import AzkgError, PayloadTooLargeError, QueryError, RequestError, StoreError
-from azkg.sandbox import confine
-from azkg.store import QUERY_PREFIXES, store_failure, writing
+from azkg.store.sandbox import confine
+from azkg.store.snapshots import QUERY_PREFIXES, store_failure, writing
 from azkg.web.update_dataset import with_dataset
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,299 @@
+"""The pool of query workers, driven from the service's event loop.
+
+Each worker is a process with a pipe; the loop is told when a pipe has something to read
+(`add_reader`), so no thread sits waiting. A query that runs past its deadline gets its worker
+killed (SIGKILL: the CPU it burns stops at once) and a fresh worker started in its place, while the
+other workers go on answering. Who gets a free worker, and who is refused with 429, is the queue
+policy of `azkg.store.queueing` (first come first served, deadline from arrival, admission by expected
+wait, workers kept for light queries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import struct
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from azkg.errors import AzkgError
+from azkg.store import worker as worker_module
+from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
+
+__all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
+
+log = logging.getLogger(__name__)
+CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
+
+
+class WorkerLostError(AzkgError):
+    code = "worker_lost"
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    jobs: Connection  # the service writes jobs (blocking)
+    answers: Connection  # the service reads answers (non-blocking, reassembled in `pending`)
+    inbox: asyncio.Queue = field(default_factory=asyncio.Queue)  # the current job's (a new one per job)
+    ticket: Ticket | None = None  # the current job
+    pending: bytearray = field(default_factory=bytearray)
+    stat: int | None = None  # an open /proc/<pid>/stat, re-read for the CPU a job uses (None off Linux)
+    demoted: bool = False  # running at HEAVY_NICE
+
+
+class _Running:
+    """A job on its worker, as the queue policy sees it (azkg.store.queueing.Running)."""
+
+    def __init__(self, worker: _Worker):
+        self.worker = worker
+        self.start = _cpu_seconds(worker.stat)
+
+    def cpu(self) -> float | None:
+        now = _cpu_seconds(self.worker.stat)
+        return None if now is None or self.start is None else now - self.start
+
+    def stop(self) -> None:
+        self.worker.process.kill()
+
+    def demote(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
+            os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)
+            self.worker.demoted = True
+
+
+class _Preempted(Exception):
+    """The job turned heavy while the heavy slots were full: its worker was stopped, it waits again."""
+
+
+class QueryPool:
+    def __init__(
+        self,
+        store_dir: Path,
+        size: int,
+        *,
+        max_waiting: int = 10_000,
+        heavy_after: float = 0.5,
+        allow_service: bool = False,
+    ):
+        self.store_dir, self.size = store_dir, size
+        self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
+        self.scheduler = Scheduler(
+            size, max_waiting=max_waiting, heavy_after=heavy_after, start=self._send, drop=self._replace
+        )
+        self._all: set[_Worker] = set()
+        self._closing = False
+        self.lost = 0  # workers that died under a query (not stopped by the pool)
+        self.timeouts = 0  # queries stopped at their time limit while running
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    async def close(self) -> None:
+        self._closing = True
+        for worker in list(self._all):
+            self._retire(worker, kill=False)
+
+    @property
+    def busy(self) -> int:
+        return self.scheduler.running
+
+    @property
+    def workers(self) -> int:
+        return len(self._all)
+
+    async def run(
+        self, job: worker_module.Job, timeout: float, *, client: str = "", light: bool = False
+    ) -> AsyncIterator[tuple]:
+        """The worker's messages for this job; DeadlineError if no answer starts within `timeout` of the
+        call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
+        look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
+        ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        ticket.job = job
+        while True:
+            worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
+            try:
+                if ticket.send_failed:
+                    raise WorkerLostError("the query worker stopped unexpectedly")
+                # not for the app's look-ups (spares them the read of the CPU time), nor for a job answered
+                # and given back already (the worker may be on another job)
+                if not ticket.light and worker.ticket is ticket:
+                    self.scheduler.watch(ticket, _Running(worker))
+                while True:
+                    message = await self._receive(ticket)
+                    ticket.answered = True
+                    yield message
+                    if message[0] in ("whole", "end", "error", "abort"):
+                        return
+            except _Preempted:
+                pass  # back to the heavy line, below
+            finally:
+                if not ticket.released:  # timed out, died, aborted, preempted or abandoned mid-answer
+                    self._done(ticket, worker, healthy=False)
+
+    @staticmethod
+    def _send(ticket: Ticket, worker: _Worker) -> None:
+        """Called by the scheduler as it hands the worker over; a failure is raised by `run`, in the
+        job's own task, not in whichever task freed the worker. The job's messages go to a queue of
+        its own, so that a worker given back early (see `_on_readable`) cannot mix two jobs' messages."""
+        ticket.inbox = worker.inbox = asyncio.Queue()
+        worker.ticket, ticket.released = ticket, False
+        try:
+            worker.jobs.send(ticket.job)
+            ticket.send_failed = False
+        except OSError:
+            ticket.send_failed = True
+
+    def _done(self, ticket: Ticket, worker: _Worker, healthy: bool) -> None:
+        self.scheduler.finished(ticket)
+        if healthy and worker.demoted:
+            healthy = _promote(worker)
+        if healthy:
+            self.scheduler.release(worker)
+        else:
+            self._replace(worker)
+
+    async def _receive(self, ticket: Ticket) -> tuple:
+        remaining = ticket.deadline - self.scheduler.clock()
+        try:
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
+        except TimeoutError:
+            self.timeouts += 1
+            raise DeadlineError("the query ran past its time limit") from None
+        if message[0] == "lost":
+            if ticket.preempted:
+                raise _Preempted
+            self.lost += 1
+            raise WorkerLostError("the query worker stopped unexpectedly")
+        if message[:3] == ("error", 503, "query_timeout"):
+            self.timeouts += 1
+        return message
+
+    async def _spawn(self) -> None:
+        job_reader, job_writer = CONTEXT.Pipe(duplex=False)
+        answer_reader, answer_writer = CONTEXT.Pipe(duplex=False)
+        process = CONTEXT.Process(
+            target=worker_module.main, args=(job_reader, answer_writer, str(self.store_dir), self.allow_service),
+            daemon=True,
+        )
+        process.start()
+        job_reader.close()
+        answer_writer.close()
+        worker = _Worker(process, job_writer, answer_reader, stat=_open_stat(process.pid))
+        self._all.add(worker)
+        os.set_blocking(answer_reader.fileno(), False)
+        asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
+        ready = await worker.inbox.get()
+        if ready[0] != "ready":
+            self._retire(worker, kill=True)
+            raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
+        self.scheduler.release(worker)
+
+    def _on_readable(self, worker: _Worker) -> None:
+        """Read what the pipe has and pass on every complete message (multiprocessing's framing:
+        a 4-byte big-endian size, or -1 and an 8-byte size, then the pickle)."""
+        try:
+            data = os.read(worker.answers.fileno(), 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            asyncio.get_running_loop().remove_reader(worker.answers.fileno())
+            worker.inbox.put_nowait(("lost",))
+            if worker.ticket is None and worker in self.scheduler.idle:  # died idle: not handed to anyone
+                self.scheduler.idle.remove(worker)
+                self._replace(worker)
+            return
+        buffer = worker.pending
+        buffer += data
+        while len(buffer) >= 4:
+            size, start = struct.unpack("!i", buffer[:4])[0], 4
+            if size == -1:
+                if len(buffer) < 12:
+                    return
+                size, start = struct.unpack("!Q", buffer[4:12])[0], 12
+            if len(buffer) < start + size:
+                return
+            message = pickle.loads(buffer[start : start + size])
+            del buffer[: start + size]
+            worker.inbox.put_nowait(message)
+            if message[0] in ("whole", "end", "error"):
+                self._give_back(worker)
+
+    def _give_back(self, worker: _Worker) -> None:
+        """The job's last message is in: the worker goes to the next job now, from the reader callback,
+        rather than when the job's task next runs (on a busy event loop, many milliseconds of an idle
+        worker per job; and a consumer that stops at the last message never resumes the task)."""
+        ticket, worker.ticket = worker.ticket, None
+        if ticket is None or ticket.preempted:  # a preempted worker is replaced by the job's task
+            return
+        ticket.released = True
+        self._done(ticket, worker, healthy=True)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker, kill=True)
+        if not self._closing:
+            task = asyncio.get_running_loop().create_task(self._spawn())
+            task.add_done_callback(_log_failure)
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        self._all.discard(worker)
+        with contextlib.suppress(ValueError, OSError):
+            asyncio.get_running_loop().remove_reader(worker.answers.fileno())
+        if kill:
+            worker.process.kill()
+        else:
+            try:
+                worker.jobs.send(None)
+            except OSError:
+                worker.process.kill()
+        worker.jobs.close()
+        worker.answers.close()
+        if worker.stat is not None:
+            os.close(worker.stat)
+            worker.stat = None
+        worker.process.join(timeout=2)
+
+
+def _cpu_seconds(stat: int | None) -> float | None:
+    """The CPU seconds a worker has used, from its /proc stat file, which stays open and is re-read with
+    pread (about 10 µs, against 80 for opening it each time); None where there is no such file."""
+    if stat is None:
+        return None
+    try:
+        fields = os.pread(stat, 1024, 0).rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _promote(worker: _Worker) -> bool:
+    """A demoted worker back to normal priority; False where that is not allowed (raising priority
+    needs a privilege), and the worker is replaced instead."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+    except (OSError, AttributeError):
+        return False
+    worker.demoted = False
+    return True
+
+
+def _open_stat(pid: int | None) -> int | None:
+    try:
+        return os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("could not start a replacement query worker: %s", task.exception())

@@ -1,0 +1,126 @@
+"""GET /search: entities by name and facts by the words of their quotes, as JSON or HTML.
+
+The index (azkg.store.search) is built for a store snapshot on the first search after the snapshot goes
+live, one build at a time, into `<store>/search/<snapshot>.sqlite`; so it follows every build, load
+and write. Indexes of older snapshots are deleted, except the one before the live one, which a
+search that started a moment earlier may still be reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from azkg.errors import NotAcceptableError, RequestError
+from azkg.sparql.negotiation import choose
+from azkg.store.search import MAX_QUERY_CHARS, Hit, SearchPage, build_index, check_request, search
+from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
+from azkg.web.html import render
+from azkg.web.links import Links
+
+router = APIRouter(tags=["search"])
+OFFERED = ("application/json", "text/html")
+DEFAULT_LIMIT = 20
+INDEX_FOLDER = "search"
+
+
+@router.get("/search", summary="Find entities by name and facts by the words of their quotes")
+async def search_route(
+    request: Request, q: str | None = None, kind: str | None = None, limit: str = str(DEFAULT_LIMIT), offset: str = "0"
+) -> Response:
+    """`q`: the words (the last one may be the start of a word); `kind`: entity or fact (both when
+    left out); `limit`: hits per page, 1 to 100; `offset`: hits to skip."""
+    media_type = choose(request.headers.get("accept"), OFFERED)
+    if media_type is None:
+        raise NotAcceptableError(f"search results are available as: {', '.join(OFFERED)}")
+    form = {"q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS}
+    if media_type == "text/html" and q is None:
+        return render(request, "search.html", **form, headers={"Vary": "Accept"})
+    try:
+        page, asked = await _run(request, q or "", kind or None, limit, offset)
+    except RequestError as error:
+        if media_type != "text/html":
+            raise
+        return render(request, "search.html", status_code=400, error=str(error), **form, headers={"Vary": "Accept"})
+    body = _body(request, asked, page)
+    if media_type == "text/html":
+        return render(request, "search.html", **(form | body), headers={"Vary": "Accept"})
+    return JSONResponse(body, headers={"Vary": "Accept"})
+
+
+async def _run(request: Request, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
+    asked = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
+    check_request(**asked)  # before building an index for a request that cannot be answered
+    path = await index_file(request)
+    return await asyncio.to_thread(search, path, **asked), asked
+
+
+def _count(name: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise RequestError(f"parameter {name} must be a whole number, not {text[:40]!r}") from None
+
+
+def _body(request: Request, asked: dict, page: SearchPage) -> dict:
+    links = Links.of(request)
+    limit, offset = asked["limit"], asked["offset"]
+
+    def page_url(at: int) -> str:
+        params = {"q": asked["q"], **({"kind": asked["kind"]} if asked["kind"] else {}), "limit": limit, "offset": at}
+        return links.url("search") + "?" + urlencode(params)
+
+    return {
+        "query": asked["q"],
+        "kind": asked["kind"],
+        "total": page.total,
+        "limit": limit,
+        "offset": offset,
+        "hits": [_hit(links, hit) for hit in page.hits],
+        "next": page_url(offset + limit) if offset + limit < page.total else None,
+        "previous": page_url(max(offset - limit, 0)) if offset > 0 and page.total else None,
+    }
+
+
+def _hit(links: Links, hit: Hit) -> dict:
+    shown = {"kind": hit.kind, "iri": hit.iri, "url": links.href(hit.iri), "label": hit.label}
+    if hit.kind == "entity":
+        return {**shown, "aliases": hit.aliases, "types": hit.types, "score": hit.score}
+    related = {
+        name: {"iri": iri, "url": links.href(iri), "label": label} if iri else None
+        for name, iri, label in (("entity", hit.entity, hit.entity_label), ("source", hit.source, hit.source_label))
+    }
+    return {**shown, "quote": hit.quote, **related, "score": hit.score}
+
+
+async def index_file(request: Request) -> Path:
+    """The index of the live snapshot, built if it is not there yet."""
+    store_dir: Path = request.app.state.store_dir
+    snapshot = current_snapshot(store_dir)
+    if snapshot is not None and _index_of(store_dir, snapshot).exists():
+        return _index_of(store_dir, snapshot)
+    state = request.app.state
+    if not hasattr(state, "search_lock"):
+        state.search_lock = asyncio.Lock()
+    async with state.search_lock:
+        return await asyncio.to_thread(_build, store_dir)
+
+
+def _index_of(store_dir: Path, snapshot: Snapshot) -> Path:
+    return store_dir / INDEX_FOLDER / f"{snapshot.path.name}.sqlite"
+
+
+def _build(store_dir: Path) -> Path:
+    store, snapshot = open_reader(store_dir)
+    path = _index_of(store_dir, snapshot)
+    if not path.exists():  # another request may have built it while this one waited
+        for stale in path.parent.glob(".*.tmp"):  # left by a build that was killed
+            stale.unlink(missing_ok=True)
+        build_index(store, path)
+    for old in sorted(path.parent.glob("*.sqlite"))[:-2]:  # snapshot names sort by time
+        old.unlink(missing_ok=True)
+    return path
