@@ -1,17 +1,47 @@
-"""The service's own pages under /-/: health for a load balancer, and version."""
+"""The service's own pages under /-/: health for a load balancer, version, settings and metrics, and the
+log lines of queries and worker kills."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import platform
+import re
+import shlex
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pyoxigraph
+import pytest
+from starlette.types import ASGIApp
 
 from azkg import __version__
+from azkg.settings import SERVICE_SETTINGS, ServiceSettings, Settings
+from azkg.web.app import asgi_app
 from tests.conftest import ROOT
 from tests.server import running_server
+
+
+@contextlib.asynccontextmanager
+async def in_process(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole app (its fast path and outer layers too) in this process, its lifespan run as a server
+    would: the store made ready and the workers started before the first request."""
+    inbox: asyncio.Queue = asyncio.Queue()
+    outbox: asyncio.Queue = asyncio.Queue()
+    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    assert (await outbox.get())["type"] == "lifespan.startup.complete"
+    transport = httpx.ASGITransport(app=app, client=("testclient", 50000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+            yield http
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await lifespan
 
 
 def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path: Path, client: httpx.Client) -> None:
@@ -33,3 +63,90 @@ def test_version(tmp_path: Path, client: httpx.Client) -> None:
     with running_server(ROOT, tmp_path / "store") as server:
         assert client.get(server.base + "/-/version").json() == {
             "azkg": __version__, "pyoxigraph": pyoxigraph.__version__, "python": platform.python_version()}
+
+
+def test_settings_show_the_service_settings_but_never_the_token(tmp_path: Path) -> None:
+    token = "a-token-of-twenty-chars"
+    service = ServiceSettings(update_token=token, query_timeout=7.5)
+    answer = asyncio.run(one_request(asgi_app(Settings(ROOT), service, tmp_path / "store"), "/-/settings"))
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert token not in answer.text and "update_token" not in answer.json()
+    assert answer.json()["query_timeout"] == 7.5 and answer.json()["writes_enabled"] is True
+    assert answer.json().keys() == {s.name for s in SERVICE_SETTINGS} - {"update_token"} | {"writes_enabled"}
+
+
+async def one_request(app: ASGIApp, path: str) -> httpx.Response:
+    """A request to a page that needs no store nor workers (no lifespan)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        return await http.get(path)
+
+
+def logged(caplog: pytest.LogCaptureFixture, event: str) -> list[dict[str, str]]:
+    """The fields of the telemetry's log lines of one event (`query`, `worker_killed`), in order."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "azkg.store.telemetry"]
+    return [dict(pair.split("=", 1) for pair in shlex.split(line)[1:]) for line in lines if line.startswith(event + " ")]
+
+
+def sample(metrics: str, name: str) -> float:
+    found = re.search(rf"^{re.escape(name)} (\S+)$", metrics, re.MULTILINE)
+    assert found, f"no {name} in:\n{metrics}"
+    return float(found.group(1))
+
+
+def test_each_query_is_counted_by_kind_and_status_and_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="azkg")
+
+    async def ask() -> tuple[httpx.Response, ...]:
+        async with in_process(asgi_app(Settings(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+            asked = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"X-Request-Id": "ask1"})
+            wrong = await http.get("/sparql", params={"query": "ASK { ?s"}, headers={"X-Request-Id": "wrong1"})
+            every = await http.get(
+                "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"})
+            for _ in range(2):  # the same look-up again: from the answer cache
+                await http.get("/id/sumgayit-industrial-park", headers={"Accept": "text/turtle"})
+            await http.get("/static/azkg.css")  # not a query
+            return asked, wrong, every, await http.get("/-/metrics")
+
+    asked, wrong, every, scraped = asyncio.run(ask())
+    metrics = scraped.text
+    assert (asked.status_code, wrong.status_code, every.status_code) == (200, 400, 200)
+    assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="200"}') == 2
+    assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="400"}') == 1
+    assert sample(metrics, 'azkg_queries_finished_total{kind="named",status="200"}') == 2
+    assert sample(metrics, 'azkg_query_duration_seconds_count{kind="sparql_query"}') == 3
+    assert sample(metrics, 'azkg_answer_cache_lookups_total{result="hit"}') >= 1
+    for name in ("queries_total", "queries_refused_total", "query_wait_seconds_count", "query_timeouts_total"):
+        sample(metrics, "azkg_" + name)  # the names the overload tests and operators read, still there
+    assert sample(metrics, 'azkg_queue_length{lane="light"}') == 0 and sample(metrics, "azkg_workers") == 1
+    queries = logged(caplog, "query")
+    assert [line["kind"] for line in queries] == ["sparql_query"] * 3 + ["named"] * 2
+    assert queries[0] | {"seconds": "?"} == {
+        "request_id": "ask1", "kind": "sparql_query", "status": "200", "seconds": "?", "rows": "-", "client": "testclient"}
+    assert queries[1]["request_id"] == "wrong1" and queries[1]["status"] == "400"
+    assert queries[2]["request_id"] == every.headers["x-request-id"] and int(queries[2]["rows"]) > 4000
+    assert all(float(line["seconds"]) > 0 for line in queries)
+
+
+def test_a_worker_killed_at_the_time_limit_is_counted_and_logged_with_its_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="azkg")
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def ask() -> tuple[httpx.Response, ...]:
+        async with in_process(asgi_app(Settings(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+            params = {"query": runaway, "timeout": "1"}
+            stopped = await http.get("/sparql", params=params, headers={"X-Request-Id": "slow1"})
+            after = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})  # the replacement answers
+            return stopped, after, await http.get("/-/metrics")
+
+    stopped, after, scraped = asyncio.run(ask())
+    metrics = scraped.text
+    assert stopped.status_code == 503 and after.status_code == 200
+    assert sample(metrics, 'azkg_worker_kills_total{reason="timeout"}') == 1
+    assert sample(metrics, "azkg_worker_restarts_total") == 1 and sample(metrics, "azkg_query_timeouts_total") == 1
+    assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="503"}') == 1
+    [killed] = logged(caplog, "worker_killed")
+    assert killed["reason"] == "timeout" and killed["request_id"] == "slow1" and int(killed["pid"]) > 0

@@ -19,6 +19,7 @@ from azkg.sparql.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
+from azkg.store.telemetry import configure_logging
 
 
 @click.group()
@@ -32,7 +33,7 @@ from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
 @click.pass_context
 def main(ctx: click.Context, root: Path | None) -> None:
     """azkg: Azerbaijan's industrial zones as a sourced knowledge graph."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     ctx.obj = Settings(root.resolve() if root else find_root())
 
 

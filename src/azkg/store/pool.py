@@ -25,6 +25,7 @@ from pathlib import Path
 from azkg.errors import AzkgError
 from azkg.store import worker as worker_module
 from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
+from azkg.store.telemetry import Telemetry
 
 __all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
 
@@ -83,6 +84,7 @@ class QueryPool:
         max_waiting: int = 10_000,
         heavy_after: float = 0.5,
         allow_service: bool = False,
+        telemetry: Telemetry | None = None,
     ):
         self.store_dir, self.size = store_dir, size
         self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
@@ -91,8 +93,7 @@ class QueryPool:
         )
         self._all: set[_Worker] = set()
         self._closing = False
-        self.lost = 0  # workers that died under a query (not stopped by the pool)
-        self.timeouts = 0  # queries stopped at their time limit while running
+        self.telemetry = telemetry or Telemetry()
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
@@ -166,15 +167,15 @@ class QueryPool:
         try:
             message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
         except TimeoutError:
-            self.timeouts += 1
+            self.telemetry.query_timed_out()
             raise DeadlineError("the query ran past its time limit") from None
         if message[0] == "lost":
             if ticket.preempted:
                 raise _Preempted
-            self.lost += 1
+            self.telemetry.worker_lost()
             raise WorkerLostError("the query worker stopped unexpectedly")
         if message[:3] == ("error", 503, "query_timeout"):
-            self.timeouts += 1
+            self.telemetry.query_timed_out()
         return message
 
     async def _spawn(self) -> None:
@@ -240,6 +241,9 @@ class QueryPool:
         self._done(ticket, worker, healthy=True)
 
     def _replace(self, worker: _Worker) -> None:
+        self.telemetry.worker_killed(
+            _kill_reason(worker, self.scheduler.clock()), worker.process.pid, not self._closing
+        )
         self._retire(worker, kill=True)
         if not self._closing:
             task = asyncio.get_running_loop().create_task(self._spawn())
@@ -262,6 +266,20 @@ class QueryPool:
             os.close(worker.stat)
             worker.stat = None
         worker.process.join(timeout=2)
+
+
+def _kill_reason(worker: _Worker, now: float) -> str:
+    """Why the pool replaces a worker, told from the state it leaves behind (for the metrics and the log)."""
+    ticket = worker.ticket
+    if ticket is not None and ticket.preempted:
+        return "preempted"
+    if not worker.process.is_alive():
+        return "died"
+    if ticket is None:
+        return "not_promoted"  # a demoted worker that may not get its priority back
+    if now >= ticket.deadline:
+        return "timeout"
+    return "abandoned"  # its client went away, or the answer was aborted, before the last message
 
 
 def _cpu_seconds(stat: int | None) -> float | None:

@@ -12,6 +12,7 @@ from azkg.errors import (
     TooManyRequestsError,
 )
 from azkg.store.pool import DeadlineError, PoolBusyError
+from azkg.store.telemetry import rows_stated
 
 FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
     "json": "application/sparql-results+json",
@@ -65,6 +66,7 @@ async def body_chunks(messages: AsyncIterator[tuple]) -> AsyncIterator[bytes]:
         elif message[0] == "abort":
             raise ConnectionAbortedError(message[1])
         elif message[0] == "end":
+            rows_stated(message[1])
             if message[2]:
                 raise ConnectionAbortedError(f"the answer was cut at {message[1]} rows (setting max_rows)")
             return

@@ -22,13 +22,14 @@ from azkg.errors import AzkgError
 from azkg.settings import ServiceSettings, Settings
 from azkg.store.pool import QueryPool
 from azkg.store.snapshots import ensure_store
+from azkg.store.telemetry import Telemetry, configure_logging
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
+from azkg.web.query_log import QueryLog
 from azkg.web.routers import (
     api_docs,
     dumps,
     graph_store,
-    metrics,
     pages,
     provenance,
     resources,
@@ -37,6 +38,7 @@ from azkg.web.routers import (
     void,
     writes,
 )
+from azkg.web.routers import service as service_pages  # `service` names the service's settings here
 from azkg.web.security import outer_layers
 
 log = logging.getLogger("azkg.web")
@@ -62,7 +64,9 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
             max_waiting=service.max_waiting,
             heavy_after=service.heavy_query_seconds,
             allow_service=service.allow_service,
+            telemetry=app.state.telemetry,
         )
+        app.state.telemetry.watch_pool(app.state.pool)
         await app.state.pool.start()
         try:
             yield
@@ -79,8 +83,9 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     )
     app.state.service = service
     app.state.settings = settings
+    app.state.telemetry = Telemetry()  # this app's metrics, apart from any other app's in the process
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
-                   provenance.router, resources.router, pages.router, api_docs.router, metrics.router):
+                   provenance.router, resources.router, pages.router, api_docs.router, service_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("azkg.web", "static")]), name="static")
     app.add_exception_handler(AzkgError, azkg_error_handler)
@@ -99,12 +104,15 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
 
 def asgi_app(settings: Settings, service: ServiceSettings, store_dir=None) -> ASGIApp:
     """What the server runs: the app, its fast path, and the layers every response passes through."""
-    return outer_layers(FastSparql(create_app(settings, service, store_dir)), service)
+    app = create_app(settings, service, store_dir)
+    # the request id is given first, so that a query's log lines (and the pool's, through it) carry it
+    return outer_layers(RequestIdMiddleware(QueryLog(FastSparql(app), app.state.telemetry)), service)
 
 
 def from_environment() -> ASGIApp:
     """The app of one of several HTTP processes (`azkg serve --processes N`), from the environment that
     the command set: AZKG_ROOT, AZKG_STORE and the AZKG_* settings."""
+    configure_logging()  # a new process: the command's configuration did not come with it
     logging.getLogger("azkg").setLevel(logging.INFO)
     settings = Settings(Path(os.environ["AZKG_ROOT"]))
     service = ServiceSettings.from_environment(dict(os.environ))

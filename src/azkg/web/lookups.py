@@ -30,6 +30,7 @@ async def run_named(request: Request, name: str, media_type: str, **bindings: st
     snapshot = current_snapshot(request.app.state.store_dir)
     key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
     cache: OrderedDict = request.app.state.answer_cache
+    request.app.state.telemetry.answer_cache_used(hit=key in cache)
     if key in cache:
         cache.move_to_end(key)
         return cache[key]

@@ -1,0 +1,60 @@
+"""The service's own pages under /-/: metrics (Prometheus' text format, from the app's telemetry:
+azkg.store.telemetry lists every metric and where it is counted), health (for a load balancer: a live
+store snapshot and query workers alive), version and the non-secret settings. With `serve --processes N`
+each process answers for itself (its own queue, workers and counts), so a request sees the one it
+reached; `azkg_http_process_info{pid}` says which."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+
+import pyoxigraph
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.responses import JSONResponse, Response
+
+from azkg import __version__
+from azkg.settings import ServiceSettings
+from azkg.store.pool import QueryPool
+from azkg.store.snapshots import current_snapshot
+
+router = APIRouter(tags=["service"])
+NO_STORE = {"Cache-Control": "no-store"}
+SECRET_WORDS = ("token", "secret", "password", "credential")  # a setting so named is never shown
+
+
+@router.get("/-/metrics", summary="Queries, queue, waits, timeouts and workers (Prometheus text format)")
+async def metrics(request: Request) -> Response:
+    return Response(request.app.state.telemetry.exposition(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
+
+
+@router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive")
+async def health(request: Request) -> JSONResponse:
+    pool: QueryPool = request.app.state.pool
+    snapshot = current_snapshot(request.app.state.store_dir)
+    store = {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None
+    workers = {"alive": pool.workers, "configured": pool.size}
+    healthy = snapshot is not None and pool.workers > 0
+    body = {"status": "ok" if healthy else "unavailable", "store": store, "workers": workers}
+    return JSONResponse(body, status_code=200 if healthy else 503, headers=NO_STORE)
+
+
+@router.get("/-/version", summary="The versions of azkg, pyoxigraph and Python this process runs")
+async def version() -> dict:
+    return {"azkg": __version__, "pyoxigraph": pyoxigraph.__version__, "python": platform.python_version()}
+
+
+@router.get("/-/settings", summary="The service's settings in force, secrets left out")
+async def settings(request: Request) -> JSONResponse:
+    return JSONResponse(public_settings(request.app.state.service), headers=NO_STORE)
+
+
+def public_settings(service: ServiceSettings) -> dict:
+    """Every setting but the secrets (left out by name, so that a new token is hidden without a change
+    here); whether writes are enabled is said instead of the token that enables them."""
+    shown = {
+        name: value for name, value in dataclasses.asdict(service).items()
+        if not any(word in name for word in SECRET_WORDS)
+    }
+    return {**shown, "writes_enabled": service.update_token is not None}
