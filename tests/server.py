@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,9 +42,13 @@ def running_server(root: Path, store: Path, **env: str) -> Iterator[Server]:
         [sys.executable, "-m", "azkg.cli", "--root", str(root), "serve", "--store", str(store), "--port", str(port)],
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    # the server logs a line per query: read its output all along, or a full pipe would stall it
+    output: deque[bytes] = deque(maxlen=500)  # the last lines, for the message if it fails to start
+    reader = threading.Thread(target=output.extend, args=(process.stdout,), daemon=True)
+    reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        _wait_until_up(base, process, reader, output)
         yield Server(base, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -51,16 +57,19 @@ def running_server(root: Path, store: Path, **env: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+        reader.join(timeout=10)  # the output ends with the process (or with its children, if they outlive it)
         if process.stdout is not None:
             process.stdout.close()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_until_up(
+    base: str, process: subprocess.Popen, reader: threading.Thread, output: deque[bytes], seconds: float = 60
+) -> None:
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"azkg serve exited with {process.returncode}:\n{output}")
+            reader.join(timeout=10)
+            raise RuntimeError(f"azkg serve exited with {process.returncode}:\n{b''.join(output).decode()}")
         try:
             if httpx.get(base + "/sparql", timeout=1).status_code == 200:
                 return
