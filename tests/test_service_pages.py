@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from azkg import __version__
 from azkg.settings import SERVICE_SETTINGS, ServiceSettings, Settings
 from azkg.web.app import asgi_app
+from azkg.web.query_log import query_kind
 from tests.conftest import ROOT
 from tests.server import running_server
 
@@ -150,3 +151,32 @@ def test_a_worker_killed_at_the_time_limit_is_counted_and_logged_with_its_reques
     assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="503"}') == 1
     [killed] = logged(caplog, "worker_killed")
     assert killed["reason"] == "timeout" and killed["request_id"] == "slow1" and int(killed["pid"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kind"),
+    [
+        ("GET", "/sparql", "sparql_query"),
+        ("POST", "/sparql", "sparql_query"),
+        ("POST", "/update", "sparql_update"),
+        ("GET", "/store", "graph_store"),
+        ("PUT", "/store", "graph_store"),
+        ("GET", "/dumps/azkg.ttl.gz", "export"),
+        ("GET", "/search", "search"),
+        ("GET", "/.well-known/void", "void"),
+        ("GET", "/id/sumgayit-industrial-park", "named"),
+        ("GET", "/api/conflicts", "named"),
+        ("GET", "/", "named"),
+        ("GET", "/def", "named"),
+        ("GET", "/def.ttl", "named"),
+        ("GET", "/def/Zone", "named"),
+        ("GET", "/dumps", None),
+        ("OPTIONS", "/sparql", None),
+        ("GET", "/sparql/truncated", None),
+        ("GET", "/static/azkg.css", None),
+        ("GET", "/-/metrics", None),
+        ("GET", "/query", None),
+    ],
+)
+def test_query_kinds(method: str, path: str, kind: str | None) -> None:
+    assert query_kind(method, path) == kind

@@ -148,7 +148,7 @@ class Telemetry:
 class PoolFigures:
     """The pool's queue as the scheduler counts it (store/queueing.py), read at each scrape."""
 
-    pool: Any = None
+    pool: Any = None  # a QueryPool, once watched (the pool imports this module, not the other way)
 
     def collect(self) -> Iterator:
         if self.pool is None:
@@ -168,9 +168,6 @@ class PoolFigures:
         yield _gauge("service_seconds_mean", "Moving mean of the time a job holds its worker, by kind.", "kind",
                      {"light": scheduler.service[False], "heavy": scheduler.service[True]})
         yield _wait_histogram(counts)
-
-    def describe(self) -> list:
-        return []  # the figures exist only once a pool is watched; nothing to check at registration
 
 
 def _counter(name: str, help_text: str, value: float) -> CounterMetricFamily:

@@ -13,24 +13,23 @@ from azkg.store.telemetry import QueryRecord, Telemetry, query_running
 from azkg.web.answers import client_address
 
 READS = frozenset({"GET", "HEAD"})
-NAMED_PAGES = ("/api/", "/id/", "/fact/", "/quote/", "/source/", "/ingestion/", "/graph/")
-KINDS = (  # (path, or prefix if it ends in '/'; the methods, None for any; the kind): the first match wins
+NAMED_PAGES = ("/api/*", "/id/*", "/fact/*", "/quote/*", "/source/*", "/ingestion/*", "/graph/*", "/def", "/def/*",
+               "/def.*", "/conflicts", "/")  # the pages and API answers made of named look-ups
+KINDS = (  # (a path, or a prefix ending in '*'; the methods, None for any; the kind): the first match wins
     ("/sparql", frozenset({"GET", "HEAD", "POST"}), "sparql_query"),
     ("/update", frozenset({"POST"}), "sparql_update"),
     ("/store", None, "graph_store"),
-    ("/dumps/", READS, "export"),
+    ("/dumps/*", READS, "export"),
     ("/search", READS, "search"),
     ("/.well-known/void", READS, "void"),
-    *((prefix, READS, "named") for prefix in NAMED_PAGES),
-    ("/conflicts", READS, "named"),
-    ("/", READS, "named"),  # the home page lists the zones
+    *((where, READS, "named") for where in NAMED_PAGES),
 )
 
 
 def query_kind(method: str, path: str) -> str | None:
     """The kind of query a request runs, or None for a request that runs none (static files, /-/...)."""
     for where, methods, kind in KINDS:
-        matches = path.startswith(where) if where.endswith("/") and where != "/" else path == where
+        matches = path.startswith(where[:-1]) if where.endswith("*") else path == where
         if matches and (methods is None or method in methods):
             return kind
     return None
