@@ -19,7 +19,7 @@ import pickle
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from azkg.errors import AzkgError
@@ -273,10 +273,10 @@ def _kill_reason(worker: _Worker, now: float) -> str:
     ticket = worker.ticket
     if ticket is not None and ticket.preempted:
         return "preempted"
-    if not worker.process.is_alive():
+    if wait([worker.process.sentinel], timeout=0):  # ready once the process is ending, reaped or not
         return "died"
     if ticket is None:
-        return "not_promoted"  # a demoted worker that may not get its priority back
+        return "not_promoted"  # its job was answered, but its priority could not be raised back
     if now >= ticket.deadline:
         return "timeout"
     return "abandoned"  # its client went away, or the answer was aborted, before the last message
