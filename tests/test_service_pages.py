@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from azkg import __version__
 from azkg.settings import SERVICE_SETTINGS, ServiceSettings, Settings
+from azkg.store.telemetry import logfmt
 from azkg.web.app import asgi_app
 from azkg.web.query_log import query_kind
 from tests.conftest import ROOT
@@ -180,3 +181,8 @@ def test_a_worker_killed_at_the_time_limit_is_counted_and_logged_with_its_reques
 )
 def test_query_kinds(method: str, path: str, kind: str | None) -> None:
     assert query_kind(method, path) == kind
+
+
+def test_log_fields_are_quoted_only_when_they_must_be() -> None:
+    assert logfmt(kind="named", client="::1", note="a b", empty="", rows=None, seconds=0.5) == (
+        'kind=named client=::1 note="a b" empty="" rows=- seconds=0.5000')

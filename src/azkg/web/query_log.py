@@ -44,7 +44,8 @@ class QueryLog:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        started, status = time.perf_counter(), 0
+        started = time.perf_counter()
+        status: int | str = 0  # the response's, once it starts
 
         async def send_noting_status(message: Message) -> None:
             nonlocal status
