@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from azkg import __version__
+from azkg.sparql.formats import TEXT_PLAIN
 from azkg.store.pool import QueryPool
 from azkg.store.queueing import WAIT_BUCKETS
 from azkg.store.snapshots import current_snapshot
 
 router = APIRouter(tags=["service"])
-TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+TEXT_FORMAT = f"{TEXT_PLAIN.media_type}; version=0.0.4; charset=utf-8"  # Prometheus text exposition
 
 
 @router.get("/-/metrics", summary="Queue, waits and refusals of the query pool (Prometheus text format)")
