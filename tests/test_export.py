@@ -86,7 +86,7 @@ def parse_with_rdflib(data: bytes, export: Export) -> Graph:
 
 def parse_with_pyoxigraph(data: bytes, export: Export) -> Graph:
     assert export.syntax is not None
-    quads = list(pyoxigraph.parse(data, format=export.syntax.oxigraph))
+    quads = list(pyoxigraph.parse(data, format=export.syntax.rdf))
     graphs = {str(q.graph_name) for q in quads}
     assert graphs == ({f"<{DATA}>"} if export.name in QUADS else {"DEFAULT"}), graphs
     return Graph().parse(data="".join(f"{q.triple} .\n" for q in quads), format="nt")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from azkg.sparql.negotiation import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
+from azkg.sparql.formats import ASK_OFFER, GRAPH_OFFER, SELECT_OFFER
+from azkg.sparql.negotiation import choose
+
+SELECT_TYPES, ASK_TYPES, GRAPH_TYPES = SELECT_OFFER.media_types, ASK_OFFER.media_types, GRAPH_OFFER.media_types
 
 JSON, XML = "application/sparql-results+json", "application/sparql-results+xml"
 

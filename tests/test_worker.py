@@ -9,6 +9,7 @@ import time
 import pyoxigraph
 import pytest
 
+from azkg.sparql.formats import results_format
 from azkg.store import worker
 
 TRICKY = 'line one\nline two\t<result> "quoted", \\ back'
@@ -51,7 +52,7 @@ def body_of(conn: Conn) -> bytes:
 def test_rows_are_counted_exactly_whatever_the_values_hold(store, media_type):
     conn = answer(store, media_type, max_rows=1000)
     assert conn.sent[0][0] == "whole" and conn.sent[0][2] is False
-    assert worker.count_rows(conn.sent[0][3], worker.RUST_SELECT[media_type]) == 30
+    assert worker.count_rows(conn.sent[0][3], results_format(media_type).results) == 30
 
 
 @pytest.mark.parametrize("media_type", [f for f in FORMATS if "csv" not in f and "tab" not in f])
@@ -59,7 +60,7 @@ def test_over_the_row_cap_the_answer_is_cut_and_says_so(store, media_type):
     conn = answer(store, media_type, max_rows=7)
     truncated = conn.sent[0][2] if conn.sent[0][0] in ("whole", "head") else None
     assert truncated is True
-    assert worker.count_rows(body_of(conn), worker.RUST_SELECT[media_type]) == 7
+    assert worker.count_rows(body_of(conn), results_format(media_type).results) == 7
     assert b"sparql/truncated?max_rows=7" in body_of(conn)
 
 

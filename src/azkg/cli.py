@@ -15,7 +15,7 @@ import pyoxigraph
 from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.settings import Settings, find_root
-from azkg.sparql.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
+from azkg.sparql.formats import UnknownFormatError, rdf_syntax, result_formats
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
@@ -256,7 +256,8 @@ def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) ->
     "output",
     default="table",
     show_default=True,
-    help="table, or a result format (json, xml, csv, tsv) or for CONSTRUCT an RDF one (ttl, nt, jsonld, rdfxml...).",
+    help=f"table, or a result format ({', '.join(f.name for f in result_formats())}) "
+    "or for CONSTRUCT an RDF one (ttl, nt, jsonld, rdfxml...).",
 )
 @STORE_OPTION
 @click.pass_obj
@@ -273,20 +274,21 @@ def query(settings: Settings, sparql: str, output: str, store_dir: Path | None) 
 
 
 def _render(results: object, output: str) -> str:
+    written = {f.name: f.results for f in result_formats()}
     if isinstance(results, pyoxigraph.QueryBoolean):
-        if output not in ("table", *RESULT_SYNTAXES):
-            raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for ASK")
+        if output not in ("table", *written):
+            raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for ASK")
         if output == "table":
             return ("true" if bool(results) else "false") + "\n"
-        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+        return results.serialize(format=written[output]).decode("utf-8")
     if isinstance(results, pyoxigraph.QuerySolutions):
         if output == "table":
             return render_table(results) + "\n"
-        if output not in RESULT_SYNTAXES:
-            raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for SELECT")
-        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+        if output not in written:
+            raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for SELECT")
+        return results.serialize(format=written[output]).decode("utf-8")
     syntax = rdf_syntax("ttl" if output == "table" else output)
-    return results.serialize(format=syntax.oxigraph).decode("utf-8")
+    return results.serialize(format=syntax.rdf).decode("utf-8")
 
 
 def _fail(command: str, message: str) -> None:

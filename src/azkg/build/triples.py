@@ -10,6 +10,7 @@ from azkg.build.ontology import Ontology
 from azkg.build.records import Claim, Curation, Entity, FigureClaim, Ingestion, RelationClaim
 from azkg.build.sources import SourceDocument
 from azkg.iris import entity_iri, fact_iri, ingestion_iri, name_use_iri, quote_iri, selector_iri, source_iri
+from azkg.sparql.formats import TEXT_PLAIN
 from azkg.vocab import AZKG, OA, PREFIXES, SCHEMA, UNIT
 
 EN = "en"
@@ -65,7 +66,7 @@ def _add_source(graph: Graph, source: SourceDocument) -> None:
     graph.add((node, RDFS.label, Literal(source.label, lang=EN)))
     graph.add((node, DCTERMS.identifier, Literal(source.id)))
     graph.add((node, DCTERMS.language, Literal(source.language)))
-    graph.add((node, DCTERMS.format, Literal("text/plain")))
+    graph.add((node, DCTERMS.format, Literal(TEXT_PLAIN.media_type)))
     graph.add((node, AZKG.sha256, Literal(source.sha256)))
     graph.add((node, SCHEMA.text, Literal(source.text)))
     optional = [

@@ -1,41 +1,18 @@
-"""HTTP content negotiation: pick the best offered media type for an Accept header (RFC 9110 12.5.1).
+"""HTTP content negotiation: pick the best offered media type for an Accept header (RFC 9110 12.5.1),
+a `format` parameter or a path suffix, or answer 406 listing the acceptable types.
 
-Driven by tables of what each kind of answer can be given as; honours q-values, specificity
-(`text/turtle` over `text/*` over `*/*`) and q=0 exclusions; returns None when nothing fits, so the
-caller answers 406 with the acceptable types instead of silently switching format.
+Driven by the offers of azkg.sparql.formats (what each kind of answer can be given as); honours
+q-values, specificity (a full type over `text/*` over `*/*`) and q=0 exclusions; never silently
+switches format: what does not fit is a NotAcceptableError (406) with the acceptable types.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-SELECT_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-    "application/json",
-    "application/xml",
-)
-ASK_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "application/json", "application/xml")
-GRAPH_TYPES = (  # CONSTRUCT/DESCRIBE: Turtle first, so that */* and no Accept give Turtle, never N-Quads
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-    "text/plain",
-)
-
-
-ALIASES = {  # older or unregistered names that clients send (SPARQLWrapper's JSON-LD and Turtle lists)
-    "application/x-json+ld": "application/ld+json",
-    "application/turtle": "text/turtle",
-    "application/x-turtle": "text/turtle",
-    "text/rdf+n3": "text/turtle",  # Turtle is N3
-    "text/n3": "text/turtle",
-}
+from azkg.errors import NotAcceptableError
+from azkg.sparql.formats import ACCEPT_ALIASES, Offer, UnknownFormatError, format_named
 
 
 @dataclass(frozen=True)
@@ -62,7 +39,7 @@ def parse_accept(header: str | None) -> list[Range]:
     ranges = []
     for order, part in enumerate(header.split(",")):
         fields = [f.strip() for f in part.split(";")]
-        media, _, sub = ALIASES.get(fields[0].lower(), fields[0].lower()).partition("/")
+        media, _, sub = ACCEPT_ALIASES.get(fields[0].lower(), fields[0].lower()).partition("/")
         if not media or not sub:
             continue  # a malformed range is ignored, as servers commonly do
         q = 1.0
@@ -93,3 +70,47 @@ def _quality(ranges: list[Range], media_type: str) -> float:
     """The q of the most specific range that matches the type (a specific q=0 excludes it)."""
     matching = [(r.matches(media_type), r.q) for r in ranges if r.matches(media_type)]
     return max(matching)[1] if matching else 0.0
+
+
+def negotiate(
+    offered: Offer,
+    accept: str | None,
+    refusal: str,
+    names: Sequence[str] = (),
+    name_refusal: str = "format '{name}' cannot carry this answer; use one of: {types}",
+    suffix: str | None = None,
+) -> str:
+    """The media type to answer with: a path suffix's ('.ttl'), else the first of the `format`
+    parameter's `names` that the offer holds, else the Accept header's best. What fits nothing is a
+    406 whose message is `refusal` (or `name_refusal`, for names and suffixes) with {types} the
+    acceptable types and {name} what was asked for."""
+    types = ", ".join(offered.media_types)
+    if suffix is not None:
+        for candidate in offered.formats:
+            if suffix in candidate.suffixes:
+                return candidate.media_type
+        raise NotAcceptableError(name_refusal.format(name=suffix, types=types))
+    if names:
+        for name in names:
+            for item in name.split(","):  # SPARQLWrapper sends two: `json-ld`, then its Accept list
+                media_type = media_type_named(item.split(";")[0])
+                if media_type in offered.media_types:
+                    return media_type
+        raise NotAcceptableError(name_refusal.format(name=names[0], types=types))
+    chosen = choose(accept, offered.media_types)
+    if chosen is None:
+        raise NotAcceptableError(refusal.format(types=types))
+    return chosen
+
+
+def media_type_named(name: str) -> str:
+    """The media type a `format` value means: a format's name or alias ('ttl'), an older media type
+    (SPARQLWrapper's JSON-LD and Turtle spellings), or a media type as it is."""
+    key = name.strip().lower()
+    if key in ACCEPT_ALIASES:
+        return ACCEPT_ALIASES[key]
+    try:
+        named = format_named(key)
+    except UnknownFormatError:
+        return key
+    return ACCEPT_ALIASES.get(named.media_type, named.media_type)

@@ -14,26 +14,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
 
+from azkg.sparql.formats import graph_format, results_format
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-RESULT_MEDIA = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_MEDIA = {
-    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
-    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
-    "text/plain": pyoxigraph.RdfFormat.N_TRIPLES,
-    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS,
-    "application/trig": pyoxigraph.RdfFormat.TRIG,
-    "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
-    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
-}
 CONCATENABLE = {
     pyoxigraph.RdfFormat.TURTLE,
     pyoxigraph.RdfFormat.N_TRIPLES,
@@ -43,7 +28,7 @@ CONCATENABLE = {
 
 
 def write_boolean(value: bool, media_type: str) -> bytes:
-    if RESULT_MEDIA[media_type] == "json":
+    if _writer(media_type) == "json":
         return json.dumps({"head": {}, "boolean": value}).encode()
     return (
         '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
@@ -52,7 +37,6 @@ def write_boolean(value: bool, media_type: str) -> bytes:
 
 
 TRUNCATION_NOTICE = "sparql/truncated?max_rows={}"  # relative to /sparql's folder, so it works under any prefix
-SAYS_CUT = {"json", "xml"}  # the result formats with a place (head link) to say an answer was cut
 
 
 def write_solutions(
@@ -60,7 +44,7 @@ def write_solutions(
 ) -> Iterator[bytes]:
     """The answer in chunks: a head (with `link`, in JSON and XML), then rows (each a list of terms or
     None) in groups."""
-    kind = RESULT_MEDIA[media_type]
+    kind = _writer(media_type)
     head, row, separator, tail = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[kind](variables, link)
     buffer = [head]
     size = len(head)
@@ -76,7 +60,7 @@ def write_solutions(
 
 
 def write_triples(triples: Iterable[pyoxigraph.Triple], media_type: str, chunk: int = 2000) -> Iterator[bytes]:
-    syntax = GRAPH_MEDIA[media_type]
+    syntax = _rdf(media_type)
     if syntax not in CONCATENABLE:
         yield pyoxigraph.serialize(list(triples), format=syntax) or b""
         return
@@ -87,6 +71,27 @@ def write_triples(triples: Iterable[pyoxigraph.Triple], media_type: str, chunk: 
             yield pyoxigraph.serialize(batch, format=syntax) or b""
             batch = []
     yield pyoxigraph.serialize(batch, format=syntax) or b""
+
+
+def says_cut(media_type: str) -> bool:
+    """Whether an answer in this media type has a place (a head link) to say it was cut."""
+    found = results_format(media_type)
+    return found is not None and found.says_cut
+
+
+def _writer(media_type: str) -> str:
+    """Which of the writers below writes a results media type: the format's name (json, xml, csv, tsv)."""
+    found = results_format(media_type)
+    if found is None:
+        raise KeyError(media_type)
+    return found.name
+
+
+def _rdf(media_type: str) -> pyoxigraph.RdfFormat:
+    found = graph_format(media_type)
+    if found is None or found.rdf is None:
+        raise KeyError(media_type)
+    return found.rdf
 
 
 def _json(variables: list[str], link: str | None):

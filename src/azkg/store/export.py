@@ -22,7 +22,7 @@ from typing import Protocol
 import pyoxigraph
 
 from azkg.prefixes import PREFIXES
-from azkg.sparql.formats import RdfSyntax, rdf_syntax
+from azkg.sparql.formats import CSV, Format, rdf_syntax
 from azkg.sparql.named_queries import named_query
 from azkg.store.snapshots import DATA_GRAPH, evaluate
 
@@ -71,18 +71,19 @@ class Export:
     filename: str  # the file under /dumps/
     media_type: str
     title: str
-    syntax: RdfSyntax | None  # None: the figures CSV
+    syntax: Format | None  # None: the figures CSV
 
 
 def _rdf_export(name: str) -> Export:
     syntax = rdf_syntax(name)
-    title = f"the data graph as {syntax.oxigraph.name}"
+    title = f"the data graph as {syntax.rdf.name}"
     return Export(name, f"azkg.{syntax.extension}", syntax.media_type, title, syntax)
 
 
 EXPORTS = (
     *(_rdf_export(name) for name in ("nt", "nq", "ttl", "trig", "jsonld", "rdfxml")),
-    Export("csv", "facts.csv", "text/csv; charset=utf-8", "the figures as CSV, one row per figure", None),
+    Export("csv", f"facts.{CSV.extension}", f"{CSV.media_type}; charset=utf-8",
+           "the figures as CSV, one row per figure", None),
 )
 
 
@@ -111,14 +112,14 @@ def write_export(store: pyoxigraph.Store, export: Export, output: Output) -> Non
         write_dump(store, export.syntax, output)
 
 
-def write_dump(store: pyoxigraph.Store, syntax: RdfSyntax, output: Output) -> None:
+def write_dump(store: pyoxigraph.Store, syntax: Format, output: Output) -> None:
     """The data graph in `syntax`; the quad syntaxes name the graph."""
     prefixes = None if syntax.name in ("ntriples", "nquads") else PREFIXES
     if syntax.name in QUAD_SYNTAXES:
         quads = store.quads_for_pattern(None, None, None, DATA_GRAPH)
-        pyoxigraph.serialize(quads, output, format=syntax.oxigraph, prefixes=prefixes)
+        pyoxigraph.serialize(quads, output, format=syntax.rdf, prefixes=prefixes)
     else:
-        store.dump(output, format=syntax.oxigraph, from_graph=DATA_GRAPH, prefixes=prefixes)
+        store.dump(output, format=syntax.rdf, from_graph=DATA_GRAPH, prefixes=prefixes)
 
 
 def write_figures_csv(store: pyoxigraph.Store, output: Output) -> None:

@@ -27,7 +27,7 @@ import pyoxigraph
 
 from azkg.errors import AzkgError, DiskFullError, QueryError, RequestError, StoreError
 from azkg.prefixes import PREFIXES
-from azkg.sparql.formats import RdfSyntax, rdf_syntax_of
+from azkg.sparql.formats import Format, rdf_syntax_of
 
 DATA_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/data")
 ONTOLOGY_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/ontology")
@@ -222,13 +222,13 @@ class Writer:
         return LoadSummary(len(paths), total_bytes, len(self.store) - before, time.perf_counter() - started)
 
     def _load_one(
-        self, path: Path, syntax: RdfSyntax, graph: pyoxigraph.NamedNode | None, progress: Progress | None
+        self, path: Path, syntax: Format, graph: pyoxigraph.NamedNode | None, progress: Progress | None
     ) -> int:
-        to_graph = graph if graph is not None and not syntax.oxigraph.supports_datasets else None
+        to_graph = graph if graph is not None and not syntax.rdf.supports_datasets else None
         try:
             with path.open("rb") as raw:
                 reader = _CountingReader(raw, progress)
-                self.store.bulk_load(reader, syntax.oxigraph, to_graph=to_graph)
+                self.store.bulk_load(reader, syntax.rdf, to_graph=to_graph)
                 return reader.count
         except FileNotFoundError:
             raise StoreError(f"{path}: no such file") from None

@@ -40,7 +40,8 @@ from pathlib import Path
 import pyoxigraph
 
 from azkg.errors import QueryError, StoreError
-from azkg.sparql.results import RESULT_MEDIA, SAYS_CUT, TRUNCATION_NOTICE, write_boolean, write_solutions, write_triples
+from azkg.sparql.formats import results_format
+from azkg.sparql.results import TRUNCATION_NOTICE, says_cut, write_boolean, write_solutions, write_triples
 from azkg.store.sandbox import SandboxError, confine
 from azkg.store.snapshots import CURRENT, QUERY_PREFIXES, open_reader
 
@@ -49,14 +50,6 @@ WHOLE_BYTES = 4 << 20  # an answer known complete and smaller than this goes in 
 SERVICE_DISABLED = (
     "SERVICE is disabled on this endpoint: the server sends no requests to other endpoints (setting allow_service)"
 )
-RUST_SELECT = {
-    "application/sparql-results+json": pyoxigraph.QueryResultsFormat.JSON,
-    "application/json": pyoxigraph.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": pyoxigraph.QueryResultsFormat.XML,
-    "application/xml": pyoxigraph.QueryResultsFormat.XML,
-    "text/csv": pyoxigraph.QueryResultsFormat.CSV,
-    "text/tab-separated-values": pyoxigraph.QueryResultsFormat.TSV,
-}
 
 
 @dataclass(frozen=True)
@@ -134,7 +127,7 @@ def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
         conn.send(("whole", job.media_type, False, write_boolean(bool(results), job.media_type)))
         return
     if isinstance(results, pyoxigraph.QuerySolutions):
-        if job.media_type in RUST_SELECT and _answer_in_rust(conn, results, job):
+        if results_format(job.media_type) is not None and _answer_in_rust(conn, results, job):
             return
         results = _evaluate(store, job)  # too big or too many rows for one message: stream it, cut at the cap
         variables = [v.value for v in results.variables]
@@ -175,7 +168,7 @@ def _answer_in_rust(conn: Connection, results: pyoxigraph.QuerySolutions, job: J
     message and under the row cap; False when it does not, and the caller streams it instead."""
     sink = _Sink(job.deadline)
     try:
-        results.serialize(output=sink, format=RUST_SELECT[job.media_type])
+        results.serialize(output=sink, format=_rust_format(job))
     except _Overflow:
         return False
     except DeadlinePassed:
@@ -188,10 +181,17 @@ def _answer_in_rust(conn: Connection, results: pyoxigraph.QuerySolutions, job: J
         conn.send(("error", 500, "evaluation_failed", f"the query could not be evaluated: {err}"))
         return True
     body = b"".join(sink.parts)
-    if count_rows(body, RUST_SELECT[job.media_type]) > job.max_rows:
+    if count_rows(body, _rust_format(job)) > job.max_rows:
         return False
     conn.send(("whole", job.media_type, False, body))
     return True
+
+
+def _rust_format(job: Job) -> pyoxigraph.QueryResultsFormat:
+    found = results_format(job.media_type)
+    if found is None or found.results is None:
+        raise KeyError(job.media_type)
+    return found.results
 
 
 def count_rows(body: bytes, syntax: pyoxigraph.QueryResultsFormat) -> int:
@@ -244,7 +244,7 @@ def _stream(conn: Connection, job: Job, items: Iterator, write) -> None:
         return
     complete = len(buffered) <= job.max_rows and len(buffered) < PREBUFFER
     truncated = len(buffered) > job.max_rows
-    if truncated and RESULT_MEDIA.get(job.media_type) not in SAYS_CUT:
+    if truncated and not says_cut(job.media_type):
         conn.send(("error", 422, "answer_truncated", cut_message(job)))
         return
     link = TRUNCATION_NOTICE.format(job.max_rows) if truncated else None

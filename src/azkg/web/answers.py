@@ -14,26 +14,6 @@ from azkg.errors import (
 from azkg.store.pool import DeadlineError, PoolBusyError
 from azkg.store.telemetry import rows_stated
 
-FORMAT_NAMES = {  # the `format` parameter, for clients that cannot set Accept
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "n3": "text/turtle",
-    "rdf+xml": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "rdf": "application/rdf+xml",
-}
-
-
 WORKER_ERRORS = {"service_disabled": ServiceDisabledError, "answer_truncated": AnswerTruncatedError}
 
 

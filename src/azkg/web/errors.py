@@ -13,21 +13,21 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azkg.errors import AzkgError, RequestError
+from azkg.sparql.formats import API_ERROR_OFFER, ERROR_OFFER, HTML, JSON_API
 from azkg.sparql.negotiation import choose
 
 log = logging.getLogger("azkg.web")
-ERROR_TYPES = ("text/plain", "application/json", "text/html")
-API_ERROR_TYPES = ("application/json", "text/plain", "text/html")  # the JSON API's clients get JSON by default
 
 
 def error_response(request: Request, status: int, code: str, message: str, headers: dict | None = None) -> Response:
     request_id = request.scope.get("azkg.request_id", "")
     body = {"error": {"status": status, "code": code, "message": message, "request_id": request_id}}
-    offered = API_ERROR_TYPES if request.url.path.startswith(("/api/", "/search", "/dumps")) else ERROR_TYPES
-    media = choose(request.headers.get("accept"), offered) or offered[0]
-    if media == "application/json":
+    offered = API_ERROR_OFFER if request.url.path.startswith(("/api/", "/search", "/dumps")) else ERROR_OFFER
+    # an error is never refused for its format: what fits nothing gets the offer's first type
+    media = choose(request.headers.get("accept"), offered.media_types) or offered.media_types[0]
+    if media == JSON_API.media_type:
         content = json.dumps(body, ensure_ascii=False)
-    elif media == "text/html":
+    elif media == HTML.media_type:
         content = (
             f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(code)}</title>"
             f"<h1>{status} {html.escape(code)}</h1><p>{html.escape(message)}</p>"

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from azkg.errors import AzkgError, RequestError, URITooLongError
+from azkg.sparql.formats import SPARQL_QUERY
 from azkg.web.answers import client_address
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_error_handler
 from azkg.web.long_urls import MARK, MAX_URL_BYTES
@@ -67,5 +68,5 @@ class FastSparql:
 def _too_long(length: int) -> str:
     return (
         f"the URL has {length} bytes; the limit is {MAX_URL_BYTES} (the HTTP parser's). Send a long query "
-        "with POST, as application/sparql-query or a form"
+        f"with POST, as {SPARQL_QUERY.media_type} or a form"
     )

@@ -18,6 +18,7 @@ import os
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from azkg.settings import ServiceSettings
+from azkg.sparql.formats import TEXT_PLAIN
 from azkg.web.long_urls import LongUrlProtocol
 
 
@@ -92,7 +93,7 @@ class GuardedHttpTools(LongUrlProtocol):
         self._refused = True
         self._stop_head_timer()
         body = message.encode("ascii")
-        head = (b"content-type: text/plain; charset=utf-8\r\ncontent-length: " + str(len(body)).encode("ascii")
+        head = (f"content-type: {TEXT_PLAIN.media_type}; charset=utf-8\r\ncontent-length: {len(body)}".encode("ascii")
                 + b"\r\nconnection: close\r\n\r\n")
         self.transport.write(STATUS_LINE[status] + head + body)
         self.transport.close()

@@ -11,14 +11,12 @@ from pathlib import Path
 from fastapi import Request
 
 from azkg.settings import ServiceSettings
+from azkg.sparql.formats import JSON_RESULTS
 from azkg.sparql.named_queries import named_query
 from azkg.store.pool import QueryPool
 from azkg.store.snapshots import current_snapshot
 from azkg.store.worker import Job
 from azkg.web.answers import client_address, whole_answer
-
-JSON_RESULTS = "application/sparql-results+json"
-
 
 CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
 CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
@@ -65,7 +63,7 @@ class Iri(str):
 
 async def select(request: Request, name: str, **bindings: str) -> list[dict[str, str]]:
     """Rows of a named SELECT as {variable: value} (IRIs as `Iri`), unbound variables left out."""
-    answer = json.loads(await run_named(request, name, JSON_RESULTS, **bindings))
+    answer = json.loads(await run_named(request, name, JSON_RESULTS.media_type, **bindings))
     return [
         {var: Iri(term["value"]) if term["type"] == "uri" else term["value"] for var, term in row.items()}
         for row in answer["results"]["bindings"]
@@ -73,7 +71,7 @@ async def select(request: Request, name: str, **bindings: str) -> list[dict[str,
 
 
 async def ask(request: Request, query_name: str, **bindings: str) -> bool:
-    return bool(json.loads(await run_named(request, query_name, JSON_RESULTS, **bindings))["boolean"])
+    return bool(json.loads(await run_named(request, query_name, JSON_RESULTS.media_type, **bindings))["boolean"])
 
 
 async def labels(request: Request) -> dict[str, str]:

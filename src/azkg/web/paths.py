@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from azkg.errors import NotFoundError, RequestError
-from azkg.sparql.formats import rdf_syntax
+from azkg.sparql.formats import DOCUMENT_FORMATS
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 SHAPES = {
@@ -22,7 +22,7 @@ SHAPES = {
     "graph": (re.compile(SLUG), "graph/<name>, such as graph/data"),
 }
 # the suffixes of linked-data documents: the RDF syntaxes' own extensions, and the page
-SUFFIXES = {suffix: rdf_syntax(suffix).media_type for suffix in ("ttl", "nt", "jsonld", "rdf")} | {"html": "text/html"}
+SUFFIXES = {document.extension: document.media_type for document in DOCUMENT_FORMATS}
 
 
 def split_suffix(rest: str) -> tuple[str, str | None]:

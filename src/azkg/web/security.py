@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from azkg.settings import ServiceSettings
+from azkg.sparql.formats import HTML
 from azkg.web.errors import RequestIdMiddleware, error_response
 
 
@@ -67,7 +68,7 @@ def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[byte
     names = {name.lower(): value for name, value in headers}
     added = list(ALWAYS)
     if b"content-security-policy" not in names:
-        added.append(PAGE_CSP if names.get(b"content-type", b"").startswith(b"text/html") else OTHER_CSP)
+        added.append(PAGE_CSP if names.get(b"content-type", b"").startswith(HTML.media_type.encode()) else OTHER_CSP)
     return headers + added
 
 

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pyoxigraph
 
+from azkg.sparql.formats import GRAPH_OFFER, SELECT_OFFER
 from azkg.store.snapshots import DATA_GRAPH, ONTOLOGY_GRAPH
 
 FORMATS = "http://www.w3.org/ns/formats/"
-RESULT_FORMATS = (
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_CSV",
-    "SPARQL_Results_TSV",
-    "Turtle",
-    "N-Triples",
-    "JSON-LD",
-    "RDF_XML",
-    "N-Quads",
-    "TriG",
-)
+RESULT_FORMATS = tuple(f.w3c for f in SELECT_OFFER.formats + GRAPH_OFFER.formats)  # what /sparql answers in
 
 
 def service_description(endpoint: str, allow_service: bool) -> str:

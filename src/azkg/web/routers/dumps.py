@@ -23,8 +23,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from azkg import __version__
-from azkg.errors import NotAcceptableError, NotFoundError, StoreError
-from azkg.sparql.negotiation import choose
+from azkg.errors import NotFoundError, StoreError
+from azkg.sparql.formats import GZIP, HTML, LISTING_OFFER
+from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS, Export, GzipWriter, export_of_file, write_export
 from azkg.store.snapshots import DATA_GRAPH, Snapshot, current_snapshot, open_reader
 from azkg.web.html import render
@@ -32,10 +33,8 @@ from azkg.web.links import Links
 
 log = logging.getLogger("azkg.web")
 router = APIRouter(prefix="/dumps", tags=["dataset"])
-INDEX_TYPES = ("application/json", "text/html")
 CHUNK_BYTES = 1 << 16  # what the thread gathers before handing a chunk over
 CHUNKS_AHEAD = 16  # chunks the thread may be ahead of the client: about 1 MiB per dump in flight
-GZIP = "application/gzip"
 
 
 @router.api_route("", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
@@ -56,16 +55,13 @@ async def dump_index(request: Request) -> Response:
     ]
     modified = datetime.fromtimestamp(snapshot_time(snapshot), UTC).isoformat(timespec="seconds")
     context = {"graph": DATA_GRAPH.value, "modified": modified, "store_triples": snapshot.triples, "dumps": dumps}
-    if media_type == "text/html":
+    if media_type == HTML.media_type:
         return render(request, "dumps.html", headers={"Vary": "Accept"}, **context)
     return JSONResponse(context, headers={"Vary": "Accept"})
 
 
 def choose_index_type(request: Request) -> str:
-    media_type = choose(request.headers.get("accept"), INDEX_TYPES)
-    if media_type is None:
-        raise NotAcceptableError(f"the list of dumps is available as: {', '.join(INDEX_TYPES)}")
-    return media_type
+    return negotiate(LISTING_OFFER, request.headers.get("accept"), "the list of dumps is available as: {types}")
 
 
 @router.api_route("/{filename}", methods=["GET", "HEAD"], summary="Download a dump (add .gz for gzip)")
@@ -79,7 +75,7 @@ async def dump(request: Request, filename: str) -> Response:
     headers = dump_headers(_live_snapshot(request), export, packed, encoded)
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
-    media_type = GZIP if packed else export.media_type
+    media_type = GZIP.media_type if packed else export.media_type
     if request.method == "HEAD":
         return StreamingResponse(_nothing(), media_type=media_type, headers=headers)
     snapshot, chunks = await _start_dump(request.app.state.store_dir, export, packed or encoded)

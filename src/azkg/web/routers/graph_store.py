@@ -13,11 +13,12 @@ import pyoxigraph
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
-from azkg.errors import NotAcceptableError, NotFoundError
-from azkg.sparql.negotiation import GRAPH_TYPES, choose
+from azkg.errors import NotFoundError
+from azkg.sparql.formats import GRAPH_STORE_OFFER, JSON_RESULTS
+from azkg.sparql.negotiation import negotiate
 from azkg.store.pool import QueryPool
 from azkg.store.worker import Job
-from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message, whole_answer
+from azkg.web.answers import body_chunks, first_message, whole_answer
 from azkg.web.graph_params import target_graph
 
 router = APIRouter(tags=["graph store"])
@@ -26,16 +27,11 @@ router = APIRouter(tags=["graph store"])
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
 async def store_get(request: Request) -> Response:
     graph = target_graph(request)
-    offered = tuple(t for t in GRAPH_TYPES if t not in ("application/n-quads", "application/trig"))
     name = request.query_params.get("format")
-    if name is not None:
-        media_type = FORMAT_NAMES.get(name.lower(), name.lower())
-        if media_type not in offered:
-            raise NotAcceptableError(f"format '{name}': a graph is available as {', '.join(offered)}")
-    else:
-        media_type = choose(request.headers.get("accept"), offered)
-    if media_type is None:
-        raise NotAcceptableError(f"a graph is available as: {', '.join(offered)}")
+    media_type = negotiate(
+        GRAPH_STORE_OFFER, request.headers.get("accept"), "a graph is available as: {types}",
+        () if name is None else (name,), name_refusal="format '{name}': a graph is available as {types}",
+    )
     pool: QueryPool = request.app.state.pool
     timeout = request.app.state.service.query_timeout
     if isinstance(graph, pyoxigraph.NamedNode):
@@ -53,5 +49,5 @@ async def store_get(request: Request) -> Response:
 
 
 async def _ask(pool: QueryPool, query: str, timeout: float) -> bool:
-    job = Job(query, "application/sparql-results+json", 1, time.time() + timeout)
+    job = Job(query, JSON_RESULTS.media_type, 1, time.time() + timeout)
     return bool(json.loads(await whole_answer(pool.run(job, timeout, light=True), timeout))["boolean"])

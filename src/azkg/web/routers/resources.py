@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from azkg.errors import NotAcceptableError, NotFoundError
-from azkg.sparql.negotiation import choose
+from azkg.sparql.formats import HTML, RESOURCE_OFFER
+from azkg.sparql.negotiation import negotiate
 from azkg.web import provenance_views as provenance
 from azkg.web.charts import figure_charts
 from azkg.web.html import render
@@ -22,9 +23,6 @@ from azkg.web.views import facts, resource
 
 router = APIRouter(tags=["linked data"])
 
-# Turtle first: a client that sends no Accept (or */*) gets RDF; browsers ask for text/html by name
-OFFERED = ("text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml",
-           "application/json")  # plain JSON clients get JSON-LD
 DESCRIBE = {
     "id": ("describe-entity", "entity"),
     "fact": ("describe-fact", "fact"),
@@ -34,17 +32,16 @@ DESCRIBE = {
 ONTOLOGY_GRAPH = "graph/ontology"
 
 
-def negotiate(request: Request, suffix: str | None) -> str:
-    if suffix is not None:
-        return SUFFIXES[suffix]
-    chosen = choose(request.headers.get("accept"), OFFERED)
-    if chosen is None:
-        raise NotAcceptableError(f"this resource is available as: {', '.join(OFFERED)}")
-    return "application/ld+json" if chosen == "application/json" else chosen
+def document_type(request: Request, suffix: str | None) -> str:
+    """The media type of the document asked for by suffix or Accept (plain JSON clients get JSON-LD)."""
+    accept = request.headers.get("accept")
+    chosen = negotiate(RESOURCE_OFFER, accept, "this resource is available as: {types}", suffix=suffix)
+    return RESOURCE_OFFER.format_of(chosen).media_type
 
 
-def alternates(links: Links, path: str) -> list[tuple[str, str]]:
-    return [(suffix, links.url(f"{path}.{suffix}")) for suffix in SUFFIXES]
+def alternates(links: Links, path: str) -> list[tuple[str, str, str]]:
+    """The other documents of a page: (suffix, URL, media type)."""
+    return [(suffix, links.url(f"{path}.{suffix}"), media_type) for suffix, media_type in SUFFIXES.items()]
 
 
 async def require_exists(request: Request, path: str) -> str:
@@ -68,14 +65,14 @@ def _dereference(kind: str):
         check(kind, stem)
         path = f"{kind}/{stem}"
         try:
-            media_type = negotiate(request, suffix)
+            media_type = document_type(request, suffix)
         except NotAcceptableError:
             await require_exists(request, path)  # an unknown IRI is a 404 whatever the Accept
             raise
         if kind == "graph":
             iri = Links.of(request).iri_of(path)
             return RedirectResponse(Links.of(request).url(f"store?graph={quote(iri, safe='')}"), status_code=303)
-        if media_type != "text/html":
+        if media_type != HTML.media_type:
             return await rdf(request, kind, path, media_type)
         return await page(request, kind, stem, path)
 
@@ -149,9 +146,9 @@ async def ontology_suffixed(request: Request, suffix: str) -> Response:
 
 
 async def ontology_document(request: Request, suffix: str | None) -> Response:
-    media_type = negotiate(request, suffix)
+    media_type = document_type(request, suffix)
     links = Links.of(request)
-    if media_type != "text/html":
+    if media_type != HTML.media_type:
         body = await run_named(request, "ontology", media_type)
         return Response(body, media_type=media_type, headers={"Vary": "Accept", "Content-Location": links.url("def")})
     iri, rows, namer = await provenance.describe(request, "def", "")

@@ -15,15 +15,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from azkg.errors import NotAcceptableError, RequestError
-from azkg.sparql.negotiation import choose
+from azkg.errors import RequestError
+from azkg.sparql.formats import HTML, LISTING_OFFER
+from azkg.sparql.negotiation import negotiate
 from azkg.store.search import MAX_QUERY_CHARS, Hit, SearchPage, build_index, check_request, search
 from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
 from azkg.web.html import render
 from azkg.web.links import Links
 
 router = APIRouter(tags=["search"])
-OFFERED = ("application/json", "text/html")
 DEFAULT_LIMIT = 20
 INDEX_FOLDER = "search"
 
@@ -34,20 +34,18 @@ async def search_route(
 ) -> Response:
     """`q`: the words (the last one may be the start of a word); `kind`: entity or fact (both when
     left out); `limit`: hits per page, 1 to 100; `offset`: hits to skip."""
-    media_type = choose(request.headers.get("accept"), OFFERED)
-    if media_type is None:
-        raise NotAcceptableError(f"search results are available as: {', '.join(OFFERED)}")
+    media_type = negotiate(LISTING_OFFER, request.headers.get("accept"), "search results are available as: {types}")
     form = {"q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS}
-    if media_type == "text/html" and q is None:
+    if media_type == HTML.media_type and q is None:
         return render(request, "search.html", **form, headers={"Vary": "Accept"})
     try:
         page, asked = await _run(request, q or "", kind or None, limit, offset)
     except RequestError as error:
-        if media_type != "text/html":
+        if media_type != HTML.media_type:
             raise
         return render(request, "search.html", status_code=400, error=str(error), **form, headers={"Vary": "Accept"})
     body = _body(request, asked, page)
-    if media_type == "text/html":
+    if media_type == HTML.media_type:
         return render(request, "search.html", **(form | body), headers={"Vary": "Accept"})
     return JSONResponse(body, headers={"Vary": "Accept"})
 

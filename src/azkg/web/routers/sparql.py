@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from azkg.errors import (
-    NotAcceptableError,
     PayloadTooLargeError,
     QueryError,
     RequestError,
@@ -20,20 +19,28 @@ from azkg.errors import (
     UnsupportedMediaTypeError,
 )
 from azkg.settings import ServiceSettings
-from azkg.sparql.negotiation import ALIASES, ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, choose
+from azkg.sparql.formats import (
+    ASK_OFFER,
+    DESCRIPTION_OFFER,
+    FORM,
+    GRAPH_OFFER,
+    SELECT_OFFER,
+    SPARQL_QUERY,
+    SPARQL_UPDATE,
+    Offer,
+)
+from azkg.sparql.negotiation import negotiate
 from azkg.sparql.query_text import scan
-from azkg.sparql.results import GRAPH_MEDIA
 from azkg.store.pool import QueryPool
 from azkg.store.worker import SERVICE_DISABLED, Job
-from azkg.web.answers import FORMAT_NAMES, body_chunks, client_address, first_message
+from azkg.web.answers import body_chunks, client_address, first_message
 from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
 
 router = APIRouter(tags=["sparql"])
 
-OFFERED = {"SELECT": SELECT_TYPES, "ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
-DESCRIPTION_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
+OFFERED = {"SELECT": SELECT_OFFER, "ASK": ASK_OFFER, "CONSTRUCT": GRAPH_OFFER, "DESCRIBE": GRAPH_OFFER}
 ALLOW = "GET, HEAD, POST, OPTIONS"
 LEX_IN_THREAD = 10_000  # characters
 
@@ -65,23 +72,23 @@ async def sparql_get(request: Request) -> Response:
     return await _answer(request, QueryRequest(only(params, "query"), params))
 
 
-@router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query)")
+@router.post("/sparql", summary=f"SPARQL query (POST form or {SPARQL_QUERY.media_type})")
 async def sparql_post(request: Request) -> Response:
     settings: ServiceSettings = request.app.state.service
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await read_body(request, settings.max_body_bytes)
     url_params = decode_params(request.scope.get("query_string", b""), "the URL's query string")
-    if media_type == "application/x-www-form-urlencoded":
+    if media_type == FORM.media_type:
         params = decode_params(body, "the form body") + url_params
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
         return await _answer(request, QueryRequest(only(params, "query"), params))
-    if media_type == "application/sparql-query":
+    if media_type == SPARQL_QUERY.media_type:
         return await _answer(request, QueryRequest(utf8(body, "the request body"), url_params))
-    if media_type == "application/sparql-update":
+    if media_type == SPARQL_UPDATE.media_type:
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
     raise UnsupportedMediaTypeError(
-        f"a query is sent as application/x-www-form-urlencoded or application/sparql-query, not '{media_type}'"
+        f"a query is sent as {FORM.media_type} or {SPARQL_QUERY.media_type}, not '{media_type}'"
     )
 
 
@@ -113,7 +120,7 @@ async def answer(state, accept: str | None, asked: QueryRequest, client: str = "
         shape = await asyncio.to_thread(_check, asked.query, settings)
     else:
         shape = _check(asked.query, settings)
-    media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_TYPES))
+    media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_OFFER))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
     max_rows = int(_tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int))
     job = Job(
@@ -167,25 +174,9 @@ def _iris(asked: QueryRequest, name: str) -> tuple[str, ...]:
     return values
 
 
-def _media_type(accept: str | None, asked: QueryRequest, offered: tuple[str, ...]) -> str:
-    names = asked.all("format")
-    if names:
-        return _named_format(names, offered)
-    chosen = choose(accept, offered)
-    if chosen is None:
-        raise NotAcceptableError(f"none of the accepted types fits this answer; acceptable: {', '.join(offered)}")
-    return chosen
-
-
-def _named_format(names: tuple[str, ...], offered: tuple[str, ...]) -> str:
-    """The first `format` value that fits; SPARQLWrapper sends two (`json-ld`, then its Accept list)."""
-    for name in names:
-        for item in name.split(","):
-            key = item.split(";")[0].strip().lower()
-            media_type = ALIASES.get(key, FORMAT_NAMES.get(key, key))
-            if media_type in offered:
-                return media_type
-    raise NotAcceptableError(f"format '{names[0]}' cannot carry this answer; use one of: {', '.join(offered)}")
+def _media_type(accept: str | None, asked: QueryRequest, offered: Offer) -> str:
+    refusal = "none of the accepted types fits this answer; acceptable: {types}"
+    return negotiate(offered, accept, refusal, asked.all("format"))
 
 
 def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
@@ -204,9 +195,9 @@ def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
 
 
 def _description(request: Request) -> Response:
-    media_type = choose(request.headers.get("accept"), DESCRIPTION_TYPES)
-    if media_type is None:
-        raise NotAcceptableError(f"the service description is available as: {', '.join(DESCRIPTION_TYPES)}")
+    refusal = "the service description is available as: {types}"
+    media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
     endpoint = Links.of(request).url("sparql")  # public_url when set, not whatever Host the request names
     text = service_description(endpoint, request.app.state.service.allow_service)
-    return Response(as_format(text, GRAPH_MEDIA[media_type]), media_type=media_type, headers={"Vary": "Accept"})
+    body = as_format(text, DESCRIPTION_OFFER.format_of(media_type).rdf)
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})

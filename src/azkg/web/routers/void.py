@@ -10,15 +10,13 @@ import pyoxigraph
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from azkg.errors import NotAcceptableError
-from azkg.sparql.negotiation import choose
-from azkg.sparql.results import GRAPH_MEDIA
+from azkg.sparql.formats import DESCRIPTION_OFFER
+from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS
 from azkg.store.snapshots import current_snapshot, evaluate, open_reader
 from azkg.web.links import Links
 
 router = APIRouter(tags=["dataset"])
-OFFERED = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 COUNTS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
   (COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"""
 ENTITIES = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e ?p ?o FILTER STRSTARTS(STR(?e), 'https://w3id.org/azkg/id/') }"
@@ -28,9 +26,8 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void(request: Request) -> Response:
-    media_type = choose(request.headers.get("accept"), OFFERED)
-    if media_type is None:
-        raise NotAcceptableError(f"the dataset description is available as: {', '.join(OFFERED)}")
+    refusal = "the dataset description is available as: {types}"
+    media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
     store_dir: Path = request.app.state.store_dir
     snapshot = current_snapshot(store_dir)
     cache: dict = request.app.state.void_cache
@@ -41,7 +38,7 @@ async def void(request: Request) -> Response:
     base = links.root.rstrip("/")
     turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
     body = pyoxigraph.serialize(
-        pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=GRAPH_MEDIA[media_type]
+        pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=DESCRIPTION_OFFER.format_of(media_type).rdf
     )
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 

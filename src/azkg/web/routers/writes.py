@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from azkg.errors import ForbiddenError, NotFoundError, RequestError, UnauthorizedError, UnsupportedMediaTypeError
 from azkg.settings import ServiceSettings
+from azkg.sparql.formats import FORM, SPARQL_UPDATE, UPLOAD_OFFER
 from azkg.sparql.query_text import scan
 from azkg.web.graph_params import target_graph
 from azkg.web.request_body import decode_params, only, read_body, utf8
@@ -25,13 +26,6 @@ from azkg.web.write_process import LOAD_DISABLED, DeleteJob, Job, UpdateJob, Upl
 
 router = APIRouter(tags=["writes"])
 
-UPLOAD_TYPES = {
-    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
-    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
-    "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
-    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
-    "text/n3": pyoxigraph.RdfFormat.N3,
-}
 
 
 def require_token(request: Request) -> None:
@@ -56,16 +50,16 @@ async def sparql_update(request: Request) -> Response:
     settings: ServiceSettings = request.app.state.service
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await read_body(request, settings.max_body_bytes)
-    if media_type == "application/x-www-form-urlencoded":
+    if media_type == FORM.media_type:
         params = decode_params(body, "the form body")
         text = only(params, "update")
-    elif media_type == "application/sparql-update":
+    elif media_type == SPARQL_UPDATE.media_type:
         params = decode_params(request.url.query.encode("ascii", "replace"), "the query string")
         text = utf8(body, "the request body")
     else:
         raise UnsupportedMediaTypeError(
-            "an update is sent as application/x-www-form-urlencoded (update=...) "
-            f"or application/sparql-update, not '{media_type}'"
+            f"an update is sent as {FORM.media_type} (update=...) "
+            f"or {SPARQL_UPDATE.media_type}, not '{media_type}'"
         )
     shape = scan(text)
     if shape.depth > settings.max_query_depth:
@@ -116,12 +110,14 @@ async def _upload(request: Request, replace: bool) -> Response:
     require_token(request)
     graph = target_graph(request)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in UPLOAD_TYPES:
-        raise UnsupportedMediaTypeError(f"send the graph as one of: {', '.join(UPLOAD_TYPES)} (not '{media_type}')")
+    if media_type not in UPLOAD_OFFER.media_types:
+        types = ", ".join(UPLOAD_OFFER.media_types)
+        raise UnsupportedMediaTypeError(f"send the graph as one of: {types} (not '{media_type}')")
+    syntax = UPLOAD_OFFER.format_of(media_type)
     body = await read_body(request, request.app.state.service.max_body_bytes)
-    if media_type == "application/rdf+xml" and ENTITY_DECLARATION.search(body):
+    if syntax.name == "rdfxml" and ENTITY_DECLARATION.search(body):
         raise RequestError("the RDF/XML body declares entities (<!ENTITY ...>); they are not accepted here")
-    format_type = UPLOAD_TYPES[media_type].media_type
+    format_type = syntax.rdf.media_type
     created = await _write(request, UploadJob(_iri(graph), body, media_type, format_type, replace))
     return Response(status_code=201 if created else 204)  # an empty body creates no graph: 204, and GET 404s
 
