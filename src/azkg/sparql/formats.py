@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from azkg.errors import UnknownFormatError
+
 
 @dataclass(frozen=True)
 class RdfSyntax:
@@ -39,10 +41,6 @@ RESULT_SYNTAXES = {
     "csv": QueryResultsFormat.CSV,
     "tsv": QueryResultsFormat.TSV,
 }
-
-
-class UnknownFormatError(ValueError):
-    pass
 
 
 def rdf_syntax(name: str) -> RdfSyntax:
