@@ -55,7 +55,11 @@ def test_only_secrets_have_no_serve_option() -> None:
     assert "--update-token" not in _serve_help()
 
 
-def test_serve_option_is_checked_as_the_environment_is() -> None:
+def test_serve_option_is_checked_as_the_environment_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    def serving(*args: object, **kwargs: object) -> None:
+        raise AssertionError("serve started with max_rows=0")
+
+    monkeypatch.setattr("uvicorn.run", serving)  # were the check gone, the test would fail, not serve
     result = run_cli("serve", "--max-rows", "0")
     assert result.exit_code == 1 and "max_rows must be greater than 0 (got 0)" in result.output
 

@@ -361,11 +361,11 @@ def _setting_options(command: Callable[..., None]) -> Callable[..., None]:
         if setting.flag is None:
             continue
         shown = f"{setting.help} ({setting.env}; default {setting.default_text})"
-        if setting.type is bool:
+        if setting.kind is bool:
             flags = f"{setting.flag}/--no-{setting.flag.removeprefix('--')}"
             command = click.option(flags, setting.name, default=None, help=shown)(command)
         else:
-            command = click.option(setting.flag, setting.name, type=setting.type, default=None, help=shown)(command)
+            command = click.option(setting.flag, setting.name, type=setting.kind, default=None, help=shown)(command)
     return command
 
 

@@ -239,7 +239,7 @@ class Setting:
     """One row of the settings table, read off a ServiceSettings field."""
 
     name: str
-    type: type
+    kind: type  # what a value is converted to: bool, int, float or str
     default: float | int | bool | str | None
     help: str
     check: Check | None
@@ -261,24 +261,29 @@ class Setting:
         if not isinstance(raw, str):
             return raw
         try:
-            if self.type is bool:
+            if self.kind is bool:
                 if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
                     raise ValueError(raw)
                 return raw.lower() in ("1", "true", "yes")
-            return self.type(raw)
+            return self.kind(raw)
         except ValueError:
-            raise SettingError(f"{self.env}={raw!r}: not a valid {self.type.__name__}") from None
+            raise SettingError(f"{self.env}={raw!r}: not a valid {self.kind.__name__}") from None
 
 
 def _rows() -> tuple[Setting, ...]:
     hints = typing.get_type_hints(ServiceSettings)
     rows = []
     for declared in fields(ServiceSettings):
-        kind = next(t for t in typing.get_args(hints[declared.name]) or (hints[declared.name],) if t is not type(None))
         meta = declared.metadata
         flag = None if meta["secret"] else meta["flag"] or "--" + declared.name.replace("_", "-")
+        kind = _without_none(hints[declared.name])
         rows.append(Setting(declared.name, kind, declared.default, meta["help"], meta["check"], flag))  # type: ignore[arg-type]
     return tuple(rows)
+
+
+def _without_none(hint: typing.Any) -> type:
+    """`str | None` -> str: an unset optional setting is None, a set one a value of that type."""
+    return next(kind for kind in typing.get_args(hint) or (hint,) if kind is not type(None))
 
 
 SERVICE_SETTINGS = _rows()
@@ -289,7 +294,6 @@ def settings_table() -> str:
     lines = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
     lines += [f"| {s.name} | {s.env} | {s.default_text} | {s.help} |" for s in SERVICE_SETTINGS]
     return "\n".join(lines) + "\n"
-
 
 
 CHILD_SETTINGS = "AZKG_CHILD_SETTINGS"  # the environment variable by which `serve --processes N` hands down
