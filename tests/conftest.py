@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from azkg.cli import main
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 REPO = Path(__file__).resolve().parents[1]
 # the project whose data the tests read: this checkout, or a copy with more articles (tests/test_growth.py
@@ -35,8 +35,8 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(project: Path) -> Settings:
-    return Settings(project)
+def paths(project: Path) -> Paths:
+    return Paths(project)
 
 
 def run_cli(*args: str) -> Result:

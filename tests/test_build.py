@@ -9,42 +9,42 @@ import yaml
 
 from azkg.build.pipeline import build, render
 from azkg.errors import StaleDataError
-from azkg.settings import Settings
+from azkg.settings import Paths
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
 
 def test_committed_triples_equal_a_fresh_build(root: Path) -> None:
-    text, *_ = render(Settings(root))
+    text, *_ = render(Paths(root))
     committed = (root / "data" / "triples.ttl").read_text(encoding="utf-8")
     assert text == committed, "data/triples.ttl is stale: run `azkg build` and commit it"
 
 
-def test_rebuild_is_byte_identical(settings: Settings) -> None:
-    settings.triples_file.unlink()
-    first = build(settings)
-    written = settings.triples_file.read_bytes()
-    second = build(settings)
+def test_rebuild_is_byte_identical(paths: Paths) -> None:
+    paths.triples_file.unlink()
+    first = build(paths)
+    written = paths.triples_file.read_bytes()
+    second = build(paths)
     assert first.changed and not second.changed
-    assert settings.triples_file.read_bytes() == written
+    assert paths.triples_file.read_bytes() == written
 
 
-def test_check_passes_on_fresh_and_fails_on_stale(project: Path, settings: Settings) -> None:
+def test_check_passes_on_fresh_and_fails_on_stale(project: Path, paths: Paths) -> None:
     assert run_cli("--root", str(project), "build", "--check").exit_code == 0
-    with settings.triples_file.open("a", encoding="utf-8") as out:
+    with paths.triples_file.open("a", encoding="utf-8") as out:
         out.write("\n# an edit by hand\n")
-    stale = settings.triples_file.read_bytes()
+    stale = paths.triples_file.read_bytes()
     result = run_cli("--root", str(project), "build", "--check")
     assert result.exit_code == 1
     assert "data/triples.ttl is stale" in result.output
-    assert settings.triples_file.read_bytes() == stale, "--check must not write"
+    assert paths.triples_file.read_bytes() == stale, "--check must not write"
     with pytest.raises(StaleDataError):
-        build(settings, check=True)
+        build(paths, check=True)
 
 
-def test_check_fails_when_a_curated_value_changes(project: Path, settings: Settings) -> None:
-    curated = settings.curation_dir / "azernews-2026-01-27.yaml"
+def test_check_fails_when_a_curated_value_changes(project: Path, paths: Paths) -> None:
+    curated = paths.curation_dir / "azernews-2026-01-27.yaml"
     text = curated.read_text(encoding="utf-8")
     curated.write_text(text.replace("curated_on: 2026-11-22", "curated_on: 2026-11-23"), encoding="utf-8")
     result = run_cli("--root", str(project), "build", "--check")
@@ -64,10 +64,10 @@ def test_build_reports_counts(project: Path) -> None:
     assert f"{facts} facts, {entities} entities, {sources} sources" in result.output
 
 
-def test_written_file_is_readable_by_others(settings: Settings) -> None:
-    settings.triples_file.unlink()
-    build(settings)
-    assert settings.triples_file.stat().st_mode & 0o044 == 0o044
+def test_written_file_is_readable_by_others(paths: Paths) -> None:
+    paths.triples_file.unlink()
+    build(paths)
+    assert paths.triples_file.stat().st_mode & 0o044 == 0o044
 
 
 def test_each_name_is_recorded_with_the_sources_that_write_it(root: Path) -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from azkg.build.drafting import SourceInfo, draft_text, load_entities, load_existing, render
 from azkg.build.drafting.vocabulary import load_vocabulary
 from azkg.build.numbers import numbers_in
-from azkg.settings import Settings
+from azkg.settings import Paths
 from tests.conftest import ROOT, run_cli
 
 SEEDS = ("azernews-2026-01-27", "industrial-clusters-2025")
@@ -219,7 +219,7 @@ def test_resident_in_a_zone():
 
 
 def test_conflicting_figure_is_flagged():
-    existing = load_existing(Settings(ROOT), exclude="test-article")
+    existing = load_existing(Paths(ROOT), exclude="test-article")
     claim = one_figure("The Sumgayit Industrial Park covers a total area of 700 hectares.", existing=existing)
     assert "conflicts with azernews-2026-01-27/sumgayit-area: 640" in claim["draft"]
 

@@ -22,7 +22,7 @@ import pytest
 from rdflib import XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from azkg.settings import Settings
+from azkg.settings import Paths
 from azkg.store.export import CSV_COLUMNS, EXPORTS, Export
 from azkg.store.snapshots import build_store
 from azkg.web.routers.dumps import accepts_gzip
@@ -99,9 +99,9 @@ PARSERS = {"rdflib": parse_with_rdflib, "pyoxigraph": parse_with_pyoxigraph}
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = Settings(ROOT)
+    paths = Paths(ROOT)
     folder = tmp_path_factory.mktemp("export") / "store"
-    build_store(folder, settings.triples_file, settings.ontology_files)
+    build_store(folder, paths.triples_file, paths.ontology_files)
     return folder
 
 

@@ -9,10 +9,10 @@ import yaml
 
 from azkg.build.lookup import find_entities
 from azkg.names import normalise
-from azkg.settings import Settings
+from azkg.settings import Paths
 from tests.conftest import ROOT, run_cli
 
-REAL = Settings(ROOT)
+REAL = Paths(ROOT)
 ENTITIES = yaml.safe_load((ROOT / "data" / "curation" / "entities.yaml").read_text(encoding="utf-8"))
 NAMED = [(e["id"], name) for e in ENTITIES for name in [e["label"], *(e.get("names") or [])]]
 

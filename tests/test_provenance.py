@@ -222,12 +222,12 @@ def test_the_api_is_in_the_openapi_schema(server, client):
 
 def test_entities_by_name_answers_what_the_command_answers(server, client):
     from azkg.build.lookup import find_entities
-    from azkg.settings import Settings
+    from azkg.settings import Paths
 
     answer = client.get(f"{server.base}/api/entities", params={"name": "sumgayit chemical industrial park"})
     assert answer.status_code == 200
     found = answer.json()["entities"]
-    expected = [m.as_json() for m in find_entities(Settings(ROOT), "sumgayit chemical industrial park")]
+    expected = [m.as_json() for m in find_entities(Paths(ROOT), "sumgayit chemical industrial park")]
     assert [{k: v for k, v in e.items() if k != "url"} for e in found] == expected
     assert found[0]["id"] == "sumgayit-industrial-park" and found[0]["exact"]
     assert found[0]["url"] == f"{server.base}/id/sumgayit-industrial-park"

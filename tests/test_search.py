@@ -14,7 +14,7 @@ import pyoxigraph
 import pytest
 
 from azkg.errors import RequestError
-from azkg.settings import Settings
+from azkg.settings import Paths
 from azkg.store.search import SearchPage, build_index, key, search
 from azkg.store.snapshots import build_store, current_snapshot, evaluate, open_reader
 from tests.conftest import ROOT
@@ -39,8 +39,8 @@ WORDS = re.compile(r"[^\W_]+")
 def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[pyoxigraph.Store, Path]:
     """The real store (data and ontology graphs, as served) and its index."""
     folder = tmp_path_factory.mktemp("search")
-    settings = Settings(ROOT)
-    build_store(folder / "store", settings.triples_file, settings.ontology_files)
+    paths = Paths(ROOT)
+    build_store(folder / "store", paths.triples_file, paths.ontology_files)
     store, _ = open_reader(folder / "store")
     build_index(store, folder / "index.sqlite")
     return store, folder / "index.sqlite"

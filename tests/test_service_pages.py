@@ -19,7 +19,7 @@ import pytest
 from starlette.types import ASGIApp
 
 from azkg import __version__
-from azkg.settings import SERVICE_SETTINGS, ServiceSettings, Settings
+from azkg.settings import SERVICE_SETTINGS, Paths, ServiceSettings
 from azkg.store.telemetry import logfmt
 from azkg.web.app import asgi_app
 from azkg.web.query_log import query_kind
@@ -70,7 +70,7 @@ def test_version(tmp_path: Path, client: httpx.Client) -> None:
 def test_settings_show_the_service_settings_but_never_the_token(tmp_path: Path) -> None:
     token = "a-token-of-twenty-chars"
     service = ServiceSettings(update_token=token, query_timeout=7.5)
-    answer = asyncio.run(one_request(asgi_app(Settings(ROOT), service, tmp_path / "store"), "/-/settings"))
+    answer = asyncio.run(one_request(asgi_app(Paths(ROOT), service, tmp_path / "store"), "/-/settings"))
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert token not in answer.text and "update_token" not in answer.json()
     assert answer.json()["query_timeout"] == 7.5 and answer.json()["writes_enabled"] is True
@@ -101,7 +101,7 @@ def test_each_query_is_counted_by_kind_and_status_and_logged_once(
     caplog.set_level(logging.INFO, logger="azkg")
 
     async def ask() -> tuple[httpx.Response, ...]:
-        async with in_process(asgi_app(Settings(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+        async with in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
             asked = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"X-Request-Id": "ask1"})
             wrong = await http.get("/sparql", params={"query": "ASK { ?s"}, headers={"X-Request-Id": "wrong1"})
             every = await http.get(
@@ -138,7 +138,7 @@ def test_a_worker_killed_at_the_time_limit_is_counted_and_logged_with_its_reques
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
     async def ask() -> tuple[httpx.Response, ...]:
-        async with in_process(asgi_app(Settings(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+        async with in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
             params = {"query": runaway, "timeout": "1"}
             stopped = await http.get("/sparql", params=params, headers={"X-Request-Id": "slow1"})
             after = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})  # the replacement answers

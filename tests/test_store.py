@@ -13,7 +13,7 @@ import pyoxigraph
 import pytest
 
 from azkg.errors import DiskFullError, QueryError, StoreError
-from azkg.settings import Settings
+from azkg.settings import Paths
 from azkg.store.snapshots import (
     DIRTY,
     Writer,
@@ -37,8 +37,8 @@ def count(store_dir: Path) -> int:
 
 
 def test_store_holds_the_data_and_the_ontology(tmp_path: Path) -> None:
-    settings = Settings(ROOT)
-    snapshot, built = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    paths = Paths(ROOT)
+    snapshot, built = ensure_store(tmp_path / "s", paths.triples_file, paths.ontology_files)
     store, _ = open_reader(tmp_path / "s")
     assert built
     # the class hierarchy comes from the ontology graph, the instances from the data graph
@@ -48,13 +48,13 @@ def test_store_holds_the_data_and_the_ontology(tmp_path: Path) -> None:
 
 
 def test_store_is_rebuilt_only_when_the_data_changes(tmp_path: Path, project: Path) -> None:
-    settings = Settings(project)
-    first, built = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
-    again, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    paths = Paths(project)
+    first, built = ensure_store(tmp_path / "s", paths.triples_file, paths.ontology_files)
+    again, rebuilt = ensure_store(tmp_path / "s", paths.triples_file, paths.ontology_files)
     assert built and not rebuilt and again.path == first.path
-    with settings.triples_file.open("a", encoding="utf-8") as out:
+    with paths.triples_file.open("a", encoding="utf-8") as out:
         out.write("<urn:x> <urn:y> <urn:z> .\n")
-    changed, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    changed, rebuilt = ensure_store(tmp_path / "s", paths.triples_file, paths.ontology_files)
     assert rebuilt and changed.triples == first.triples + 1
 
 
@@ -145,8 +145,8 @@ def test_a_loaded_store_is_served_as_it_is(tmp_path: Path) -> None:
     data = tmp_path / "other.nt"
     data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
     assert run_cli("load", str(data), "--store", str(tmp_path / "s")).exit_code == 0
-    settings = Settings(ROOT)
-    snapshot, rebuilt = ensure_store(tmp_path / "s", settings.triples_file, settings.ontology_files)
+    paths = Paths(ROOT)
+    snapshot, rebuilt = ensure_store(tmp_path / "s", paths.triples_file, paths.ontology_files)
     assert not rebuilt and snapshot.triples == 1
 
 

@@ -14,23 +14,23 @@ from azkg.build.pipeline import build
 from azkg.build.triples import build_graph
 from azkg.build.validation import check_ontology, validate_data
 from azkg.errors import CurationError, OntologyError
-from azkg.settings import Settings
+from azkg.settings import Paths
 from azkg.vocab import AZKG, OA, SCHEMA
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def real() -> tuple:
-    settings = Settings(ROOT)
-    ontology = load_ontology(settings.ontology_dir)
-    curation = load_curation(settings, ontology)
-    return settings, ontology, curation, build_graph(curation, ontology)
+    paths = Paths(ROOT)
+    ontology = load_ontology(paths.ontology_dir)
+    curation = load_curation(paths, ontology)
+    return paths, ontology, curation, build_graph(curation, ontology)
 
 
 def check(real: tuple, graph: Graph) -> CurationError:
-    settings, ontology, curation, _ = real
+    paths, ontology, curation, _ = real
     with pytest.raises(CurationError) as raised:
-        validate_data(graph, ontology, settings.shapes_dir / "data.shapes.ttl", settings.checks_dir / "data", curation)
+        validate_data(graph, ontology, paths.shapes_dir / "data.shapes.ttl", paths.checks_dir / "data", curation)
     return raised.value
 
 
@@ -48,8 +48,8 @@ def one_fact(claim_id: str) -> URIRef:
 
 
 def test_the_real_graph_passes(real: tuple) -> None:
-    settings, ontology, curation, graph = real
-    validate_data(graph, ontology, settings.shapes_dir / "data.shapes.ttl", settings.checks_dir / "data", curation)
+    paths, ontology, curation, graph = real
+    validate_data(graph, ontology, paths.shapes_dir / "data.shapes.ttl", paths.checks_dir / "data", curation)
 
 
 def test_shifted_quote_offsets_are_caught(real: tuple) -> None:
@@ -106,8 +106,8 @@ def test_undeclared_term_is_caught(real: tuple) -> None:
 
 
 def test_ontology_passes_its_own_checks(real: tuple) -> None:
-    settings, ontology, _, _ = real
-    check_ontology(ontology, settings.shapes_dir / "ontology.shapes.ttl", settings.checks_dir / "ontology")
+    paths, ontology, _, _ = real
+    check_ontology(ontology, paths.shapes_dir / "ontology.shapes.ttl", paths.checks_dir / "ontology")
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_broken_ontology_stops_the_build(project: Path, old: str, new: str, expe
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     before = (project / "data" / "triples.ttl").read_bytes()
     with pytest.raises(OntologyError, match=expected):
-        build(Settings(project))
+        build(Paths(project))
     assert (project / "data" / "triples.ttl").read_bytes() == before
 
 
@@ -140,7 +140,7 @@ def test_concept_without_scheme_is_caught(project: Path) -> None:
     assert old in text
     path.write_text(text.replace(old, "<https://w3id.org/azkg/def/metric/payload> a azkg:Metric , skos:Concept ;\n"))
     with pytest.raises(OntologyError, match="every concept belongs to a scheme"):
-        build(Settings(project))
+        build(Paths(project))
 
 
 def test_every_vocabulary_concept_is_a_skos_concept(real: tuple) -> None:

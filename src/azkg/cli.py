@@ -7,15 +7,16 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pyoxigraph
 
 from azkg import __version__
-from azkg.errors import AzkgError
-from azkg.settings import Settings, find_root
-from azkg.sparql.formats import UnknownFormatError, rdf_syntax, result_formats
+from azkg.errors import AzkgError, UnknownFormatError
+from azkg.settings import CHILD_SETTINGS, SERVICE_SETTINGS, Paths, ServiceSettings, child_settings, find_root
+from azkg.sparql.formats import rdf_syntax, result_formats
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
@@ -34,7 +35,7 @@ from azkg.store.telemetry import configure_logging
 def main(ctx: click.Context, root: Path | None) -> None:
     """azkg: Azerbaijan's industrial zones as a sourced knowledge graph."""
     configure_logging()
-    ctx.obj = Settings(root.resolve() if root else find_root())
+    ctx.obj = Paths(root.resolve() if root else find_root())
 
 
 @main.command()
@@ -45,7 +46,7 @@ def main(ctx: click.Context, root: Path | None) -> None:
     help="With --with-drafts: the preview graph to write (never data/triples.ttl).",
 )
 @click.pass_obj
-def build(settings: Settings, check: bool, with_drafts: bool, output: Path | None) -> None:
+def build(paths: Paths, check: bool, with_drafts: bool, output: Path | None) -> None:
     """Check the sources and curated claims and write data/triples.ttl, saying what changed."""
     if with_drafts != (output is not None) or (with_drafts and check):
         _fail("build", "--with-drafts and --output go together, without --check")
@@ -54,11 +55,11 @@ def build(settings: Settings, check: bool, with_drafts: bool, output: Path | Non
             build as run_build,  # rdflib and pySHACL take 0.3 s to import; only build needs them
         )
 
-        result = run_build(settings, check=check, preview=output)
+        result = run_build(paths, check=check, preview=output)
     except AzkgError as err:
         click.echo(f"azkg build: {err}", err=True)
         sys.exit(err.exit_code)
-    target = settings.relative(result.path) if output is None else str(output)
+    target = paths.relative(result.path) if output is None else str(output)
     state = "is up to date" if check else ("written" if result.changed else "unchanged")
     click.echo(
         f"{target} {state}: {result.triples} triples ({result.asserted} asserted, {result.entailed} entailed), "
@@ -85,7 +86,7 @@ def build(settings: Settings, check: bool, with_drafts: bool, output: Path | Non
     "--retrieved", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When it was retrieved (default: today)."
 )
 @click.pass_obj
-def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
+def add(paths: Paths, file: Path, retrieved, **given: str | None) -> None:
     """Register a new source: its text kept exactly as received, and what is known of it."""
     from azkg.build.registry import Registration, register
 
@@ -94,11 +95,11 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
     if retrieved is not None:
         options["retrieved"] = retrieved.date()
     try:
-        done = register(settings, Registration(file, **options))
+        done = register(paths, Registration(file, **options))
     except AzkgError as err:
         _fail("add", str(err))
     click.echo(
-        f"added source '{done.id}': {settings.relative(done.text_file)} and {settings.relative(done.metadata_file)}; "
+        f"added source '{done.id}': {paths.relative(done.text_file)} and {paths.relative(done.metadata_file)}; "
         f"next: azkg draft {done.id}, or write data/curation/{done.id}.yaml (docs/curation.md)"
     )
 
@@ -106,27 +107,27 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
 @main.command()
 @click.option("--write", is_flag=True, help="Rewrite the generated block of docs/curation.md instead of printing it.")
 @click.pass_obj
-def reference(settings: Settings, write: bool) -> None:
+def reference(paths: Paths, write: bool) -> None:
     """The curation reference (metrics, units, relations, fields), generated from the ontology."""
     from azkg.build.ontology import load_ontology
     from azkg.build.reference import render, replace_block
 
     try:
-        block = render(load_ontology(settings.ontology_dir))
+        block = render(load_ontology(paths.ontology_dir))
     except AzkgError as err:
         _fail("reference", str(err))
     if not write:
         click.echo(block, nl=False)
         return
-    guide = settings.root / "docs" / "curation.md"
+    guide = paths.root / "docs" / "curation.md"
     guide.write_text(replace_block(guide.read_text(encoding="utf-8"), block), encoding="utf-8")
-    click.echo(f"wrote the reference into {settings.relative(guide)}")
+    click.echo(f"wrote the reference into {paths.relative(guide)}")
 
 
 @main.command()
 @click.option("--write", is_flag=True, help="Rewrite the figures in README.md instead of printing them.")
 @click.pass_obj
-def stats(settings: Settings, write: bool) -> None:
+def stats(paths: Paths, write: bool) -> None:
     """What data/triples.ttl holds: sources, facts, quotes, entities by class, triples, conflicts."""
     from rdflib import Graph
 
@@ -134,13 +135,13 @@ def stats(settings: Settings, write: bool) -> None:
     from azkg.build.stats import render, write_readme
 
     try:
-        graph = Graph().parse(settings.triples_file, format="turtle")
-        ontology = load_ontology(settings.ontology_dir)
+        graph = Graph().parse(paths.triples_file, format="turtle")
+        ontology = load_ontology(paths.ontology_dir)
     except (OSError, SyntaxError, AzkgError) as err:
-        _fail("stats", f"{settings.relative(settings.triples_file)}: {err}")
+        _fail("stats", f"{paths.relative(paths.triples_file)}: {err}")
     if not write:
         click.echo(render(graph, ontology), nl=False)
-    elif not write_readme(settings.root / "README.md", graph, ontology):
+    elif not write_readme(paths.root / "README.md", graph, ontology):
         _fail("stats", "README.md has no block of generated figures")
 
 
@@ -150,17 +151,17 @@ def stats(settings: Settings, write: bool) -> None:
               help="File to write (default: data/curation/SOURCE.yaml).")
 @click.option("--force", is_flag=True, help="Overwrite an existing curation file.")
 @click.pass_obj
-def draft(settings: Settings, source_id: str, output: Path | None, force: bool) -> None:
+def draft(paths: Paths, source_id: str, output: Path | None, force: bool) -> None:
     """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
     import datetime
 
     from azkg.build.drafting import draft_source, render
 
-    target = output or settings.curation_dir / f"{source_id}.yaml"
+    target = output or paths.curation_dir / f"{source_id}.yaml"
     if target.exists() and not force:
-        _fail("draft", f"{settings.relative(target)} exists; review it, or pass --force to overwrite it")
+        _fail("draft", f"{paths.relative(target)} exists; review it, or pass --force to overwrite it")
     try:
-        result = draft_source(settings, source_id, datetime.date.today().isoformat())
+        result = draft_source(paths, source_id, datetime.date.today().isoformat())
     except AzkgError as err:
         _fail("draft", str(err))
     text = render(result)
@@ -174,7 +175,7 @@ def draft(settings: Settings, source_id: str, output: Path | None, force: bool) 
         temp.unlink(missing_ok=True)
     figures = sum(1 for c in result.claims if "metric" in c.fields)
     click.echo(
-        f"drafted {settings.relative(target)}: {figures} figures, {len(result.claims) - figures} relations, "
+        f"drafted {paths.relative(target)}: {figures} figures, {len(result.claims) - figures} relations, "
         f"{len(result.proposed)} proposed entities; review every 'draft:' line (docs/curation.md)"
     )
 
@@ -189,21 +190,21 @@ def entities() -> None:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Entities shown at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_obj
-def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> None:
+def entities_find(paths: Paths, name: str, limit: int, as_json: bool) -> None:
     """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
     from azkg.build.lookup import find_entities
 
     if not name.strip():
         _fail("entities find", "NAME is empty; give a name such as 'Sumgayit Industrial Park'")
     try:
-        matches = find_entities(settings, name, limit)
+        matches = find_entities(paths, name, limit)
     except AzkgError as err:
         _fail("entities find", str(err))
     if as_json:
         click.echo(json.dumps([m.as_json() for m in matches], ensure_ascii=False, indent=2))
         return
     if not matches:
-        click.echo(f"no entity is named like '{name}'; add it to {settings.relative(settings.entities_file)}")
+        click.echo(f"no entity is named like '{name}'; add it to {paths.relative(paths.entities_file)}")
         sys.exit(1)
     for match in matches:
         click.echo(_match_text(match))
@@ -229,9 +230,9 @@ STORE_OPTION = click.option(
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @STORE_OPTION
 @click.pass_obj
-def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) -> None:
+def load(paths: Paths, files: tuple[Path, ...], store_dir: Path | None) -> None:
     """Bulk-load RDF files (format by extension: .ttl .nt .nq .trig .jsonld .rdf) into a store."""
-    target = store_dir or settings.store_dir
+    target = store_dir or paths.store_dir
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         _fail("load", f"no such file: {', '.join(missing)}")
@@ -241,7 +242,7 @@ def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) ->
             with click.progressbar(length=size, label="loading", file=sys.stderr, show_pos=False) as bar:
                 summary = writer.load(files, progress=bar.update)
             writer.publish()
-    except (AzkgError, UnknownFormatError) as err:
+    except AzkgError as err:
         _fail("load", str(err))
     click.echo(
         f"loaded {summary.files} file(s) ({summary.bytes / 1e6:.1f} MB) in {summary.seconds:.2f} s: "
@@ -261,15 +262,15 @@ def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) ->
 )
 @STORE_OPTION
 @click.pass_obj
-def query(settings: Settings, sparql: str, output: str, store_dir: Path | None) -> None:
+def query(paths: Paths, sparql: str, output: str, store_dir: Path | None) -> None:
     """Answer a SPARQL query from the local store, printing a table by default."""
     try:
         if store_dir is None:
-            ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
-        store, _ = open_reader(store_dir or settings.store_dir)
+            ensure_store(paths.store_dir, paths.triples_file, paths.ontology_files)
+        store, _ = open_reader(store_dir or paths.store_dir)
         results = evaluate(store, sparql)
         click.echo(_render(results, output), nl=False)
-    except (AzkgError, UnknownFormatError) as err:
+    except AzkgError as err:
         _fail("query", str(err))
 
 
@@ -314,13 +315,13 @@ def _fail(command: str, message: str) -> None:
 )
 @click.option("--gzip", "compress", is_flag=True, help="Compress the output with gzip.")
 @click.pass_obj
-def export(settings: Settings, name: str, store_dir: Path | None, output: Path | None, compress: bool) -> None:
+def export(paths: Paths, name: str, store_dir: Path | None, output: Path | None, compress: bool) -> None:
     """Write the data graph (or the figures as CSV) from the local store, streamed in constant memory."""
     started = time.perf_counter()
     try:
         if store_dir is None:
-            ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
-        store, _ = open_reader(store_dir or settings.store_dir)
+            ensure_store(paths.store_dir, paths.triples_file, paths.ontology_files)
+        store, _ = open_reader(store_dir or paths.store_dir)
         if output is None:
             _write_export(store, export_named(name), sys.stdout.buffer, compress)
             return
@@ -357,36 +358,37 @@ def _write_export_file(store: pyoxigraph.Store, export: Export, path: Path, comp
         temp.unlink(missing_ok=True)
 
 
+def _setting_options(command: Callable[..., None]) -> Callable[..., None]:
+    """An option of `serve` for each setting that has one, its help and default read from the table."""
+    for setting in reversed(SERVICE_SETTINGS):
+        if setting.flag is None:
+            continue
+        shown = f"{setting.help} ({setting.env}; default {setting.default_text})"
+        if setting.kind is bool:
+            flags = f"{setting.flag}/--no-{setting.flag.removeprefix('--')}"
+            command = click.option(flags, setting.name, default=None, help=shown)(command)
+        else:
+            command = click.option(setting.flag, setting.name, type=setting.kind, default=None, help=shown)(command)
+    return command
+
+
 @main.command()
 @STORE_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--query-timeout", type=float, default=None, help="Seconds a query may run (AZKG_QUERY_TIMEOUT; default 10)."
-)
-@click.option("--max-rows", type=int, default=None, help="Rows an answer holds at most (AZKG_MAX_ROWS; default 10000).")
-@click.option(
-    "--workers", "query_workers", type=int, default=None, help="Query worker processes (AZKG_QUERY_WORKERS; default 2)."
-)
-@click.option(
-    "--processes", "http_processes", type=int, default=None,
-    help="HTTP server processes, each with its own workers (AZKG_HTTP_PROCESSES; default 1).",
-)
+@_setting_options
 @click.pass_obj
-def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **given: object) -> None:
+def serve(paths: Paths, store_dir: Path | None, host: str, port: int, **given: object) -> None:
     """Serve SPARQL over the store, built from data/triples.ttl on first start and when it changes."""
     # imported here so that build, load and query do not pay for the web stack at start-up
-    import os
-
     import uvicorn
 
-    from azkg.settings import SERVICE_SETTINGS, ServiceSettings, SettingError
     from azkg.web.app import asgi_app
     from azkg.web.http_guard import configured
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
-    except SettingError as err:
+    except AzkgError as err:
         _fail("serve", str(err))
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
@@ -394,17 +396,13 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if service.http_processes == 1:
         guard = configured(service.max_header_bytes, service.header_timeout)  # header size and time limits
-        uvicorn.run(asgi_app(settings, service, store_dir), http=guard, **options)
+        uvicorn.run(asgi_app(paths, service, store_dir), http=guard, **options)
         return
-    # each process builds its app from the environment (uvicorn starts them afresh), so hand it everything
-    for setting in SERVICE_SETTINGS:
-        value = getattr(service, setting.name)
-        if value is not None:
-            os.environ[setting.env] = str(value).lower() if isinstance(value, bool) else str(value)
-    os.environ["AZKG_ROOT"], os.environ["AZKG_STORE"] = str(settings.root), str(store_dir or settings.store_dir)
+    # uvicorn starts each process afresh from an import string: hand it the settings whole, as made here
+    os.environ[CHILD_SETTINGS] = child_settings(paths, service, store_dir or paths.store_dir)
     uvicorn.run(
         "azkg.web.app:from_environment", factory=True, workers=service.http_processes,
-        http="azkg.web.http_guard:GuardedHttpTools", **options,  # its limits from the environment set above
+        http="azkg.web.http_guard:GuardedHttpTools", **options,  # its limits from the settings handed down
     )
 
 

@@ -1,14 +1,37 @@
-"""The errors azkg raises, one tree; each class carries an exit code and a stable code.
+"""The errors azkg raises, one tree; each class carries its HTTP status, a stable code and an exit code.
 
-AzkgError                 base of everything azkg raises on purpose
-├── CurationError         curated data or sources are wrong; lists every problem with file, line, field
-├── OntologyError         the ontology files are broken or fail their own checks
-├── StaleDataError        `azkg build --check`: the committed triples differ from a fresh build
-├── RegistrationError     `azkg add` refused a text (unreadable, already registered, unknown publisher)
-├── PreviewTargetError    `azkg build --with-drafts` would overwrite data/triples.ttl
-├── StoreError            the store folder cannot be read or written
-│   └── DiskFullError     the disk holding the store is full: nothing was written (HTTP 507)
-└── RequestError          an HTTP request that cannot be served as sent (4xx), and its kinds
+A client fault (4xx) is the caller's to fix, and its message says what to change; a server fault (5xx)
+is the operator's, and the web logs it. The branch tells them apart, never the status alone.
+
+AzkgError                      base of everything azkg raises on purpose                 500 azkg_error
+├── ClientError                the caller sent something azkg cannot use as sent         400 bad_request
+│   ├── RegistrationError      `azkg add` refused a text (unreadable, duplicate, unknown)  400 registration_error
+│   ├── PreviewTargetError     `azkg build --with-drafts` would overwrite triples.ttl     400 preview_target
+│   ├── DraftError             `azkg draft` cannot draft the source asked for             400 draft_error
+│   ├── DateFormatError        a date, timestamp or period written wrong (a ValueError)   400 bad_date
+│   ├── QuoteNotFoundError     a claim's quote is not in its source text (a ValueError)   400 quote_not_found
+│   ├── UnknownFormatError     a format name or file extension azkg does not know         400 unknown_format
+│   ├── QueryError             a query that does not parse                                400 malformed_query
+│   └── RequestError           an HTTP request that cannot be served as sent              400 bad_request
+│       ├── ServiceDisabledError  SERVICE on an endpoint that calls no other host        400 service_disabled
+│       ├── UnauthorizedError     no or wrong bearer token                                401 unauthorized
+│       ├── ForbiddenError        writes are off on this service                          403 forbidden
+│       ├── NotFoundError         nothing at this address                                 404 not_found
+│       ├── NotAcceptableError    no offered media type is acceptable                     406 not_acceptable
+│       ├── PayloadTooLargeError  a body or query over its limit                          413 payload_too_large
+│       ├── URITooLongError       a URL over the HTTP parser's limit                      414 uri_too_long
+│       ├── UnsupportedMediaTypeError  a body in a media type azkg does not read          415 unsupported_media_type
+│       ├── AnswerTruncatedError  an answer over max_rows in a format that cannot say so  422 answer_truncated
+│       └── TooManyRequestsError  the queue is full; retry after the time given           429 too_many_queries
+└── ServerError                the service or the project on its side failed             500 server_error
+    ├── CurationError          curated data or sources are wrong; every problem, located  500 curation_error
+    ├── OntologyError          the ontology files are broken or fail their own checks     500 ontology_error
+    ├── StaleDataError         `azkg build --check`: committed triples differ from a build 500 stale_data
+    ├── SettingError           a setting's value is wrong (a ValueError)                  500 bad_setting
+    ├── SandboxError           the query workers cannot be confined on this machine       500 sandbox_unavailable
+    ├── QueryTimeoutError      a query ran past its time limit (setting query_timeout)    503 query_timeout
+    └── StoreError             the store folder cannot be read or written                 500 store_error
+        └── DiskFullError      the disk holding the store is full: nothing was written    507 disk_full
 """
 
 from __future__ import annotations
@@ -36,62 +59,57 @@ class AzkgError(Exception):
     status = 500
     exit_code = 1
 
-
-class CurationError(AzkgError):
-    """Raised with every problem found, not just the first, so one edit round fixes them all."""
-
-    code = "curation_error"
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems))
-        count = len(self.problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the curated data:\n{lines}")
+    def __init__(self, message: str = "", headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.headers = headers or {}  # sent with the HTTP answer, such as Retry-After
 
 
-class OntologyError(AzkgError):
-    code = "ontology_error"
+class ClientError(AzkgError):
+    code = "bad_request"
+    status = 400
 
 
-class StaleDataError(AzkgError):
-    code = "stale_data"
+class ServerError(AzkgError):
+    code = "server_error"
+    status = 500
 
 
-class RegistrationError(AzkgError):
+class RegistrationError(ClientError):
     """`azkg add` refused a text: unreadable, a duplicate, or options that name nothing known."""
 
     code = "registration_error"
 
 
-class PreviewTargetError(AzkgError):
+class PreviewTargetError(ClientError):
     """`azkg build --with-drafts` asked to write over the reviewed data/triples.ttl."""
 
     code = "preview_target"
 
 
-class StoreError(AzkgError):
-    code = "store_error"
+class DraftError(ClientError):
+    code = "draft_error"
 
 
-class DiskFullError(StoreError):
-    """ENOSPC anywhere in a write, a load or a publish: the change is rolled back, nothing published."""
+class DateFormatError(ClientError, ValueError):
+    """Also a ValueError, so that a field parsed by int() or by a date parser is checked alike."""
 
-    code = "disk_full"
-    status = 507
+    code = "bad_date"
 
 
-class QueryError(AzkgError):
+class QuoteNotFoundError(ClientError, ValueError):
+    code = "quote_not_found"
+
+
+class UnknownFormatError(ClientError, ValueError):
+    code = "unknown_format"
+
+
+class QueryError(ClientError):
     code = "malformed_query"
-    status = 400
 
 
-class RequestError(AzkgError):
+class RequestError(ClientError):
     code = "bad_request"
-    status = 400
-
-    def __init__(self, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.headers = headers or {}
 
 
 class ServiceDisabledError(RequestError):
@@ -130,6 +148,11 @@ class URITooLongError(RequestError):
     status = 414
 
 
+class UnsupportedMediaTypeError(RequestError):
+    code = "unsupported_media_type"
+    status = 415
+
+
 class AnswerTruncatedError(RequestError):
     """An answer over max_rows in a format that cannot say it was cut (CSV, TSV, RDF syntaxes)."""
 
@@ -137,16 +160,54 @@ class AnswerTruncatedError(RequestError):
     status = 422
 
 
-class UnsupportedMediaTypeError(RequestError):
-    code = "unsupported_media_type"
-    status = 415
-
-
 class TooManyRequestsError(RequestError):
     code = "too_many_queries"
     status = 429
 
 
-class QueryTimeoutError(RequestError):
+class CurationError(ServerError):
+    """Raised with every problem found, not just the first, so one edit round fixes them all."""
+
+    code = "curation_error"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        count = len(self.problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the curated data:\n{lines}")
+
+
+class OntologyError(ServerError):
+    code = "ontology_error"
+
+
+class StaleDataError(ServerError):
+    code = "stale_data"
+
+
+class SettingError(ServerError, ValueError):
+    """A setting's value is wrong: the service does not start (a ValueError, as a bad value is)."""
+
+    code = "bad_setting"
+
+
+class SandboxError(ServerError):
+    code = "sandbox_unavailable"
+
+
+class QueryTimeoutError(ServerError):
+    """A limit of the service, not a mistake of the client: 503, and the message names the setting."""
+
     code = "query_timeout"
     status = 503
+
+
+class StoreError(ServerError):
+    code = "store_error"
+
+
+class DiskFullError(StoreError):
+    """ENOSPC anywhere in a write, a load or a publish: the change is rolled back, nothing published."""
+
+    code = "disk_full"
+    status = 507

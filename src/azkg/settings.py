@@ -1,13 +1,24 @@
-"""Where azkg finds its inputs and writes its outputs: one frozen object, made once and passed down."""
+"""azkg's two settings objects, each frozen, made once and passed down:
+
+- `Paths`: where the process finds its inputs and writes its outputs (one per process, from --root);
+- `ServiceSettings`: the limits and options of the HTTP service (one per service). Each setting is
+  declared once, as a field with its type, default, help and check; the table `SERVICE_SETTINGS`, the
+  AZKG_* environment variables, the options of `azkg serve` and the README's table are derived from it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import typing
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from azkg.errors import SettingError
 
 
 @dataclass(frozen=True)
-class Settings:
+class Paths:
     root: Path
 
     @property
@@ -63,127 +74,147 @@ def find_root(start: Path | None = None) -> Path:
     return here
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: float | int | bool | str | None
-    help: str
-
-    @property
-    def env(self) -> str:
-        return f"AZKG_{self.name.upper()}"
+Check = Callable[[str, typing.Any], "str | None"]  # (name, value) -> what is wrong, or None
 
 
-SERVICE_SETTINGS = (
-    Setting(
-        "query_timeout",
-        10.0,
-        "Seconds a query may run; past it the query is stopped and the client gets 503. "
-        "A request may lower it with the timeout parameter.",
-    ),
-    Setting(
-        "max_rows",
-        1_000_000,
-        "Rows of a SELECT (triples of a CONSTRUCT or DESCRIBE) an answer holds at most (answers are streamed, "
-        "so the time limit is what bounds them); a cut answer says so in its body and the X-Azkg-Truncated "
-        "header. A request may lower it with max_rows.",
-    ),
-    Setting("max_query_length", 100_000, "Characters a query may have."),
-    Setting("max_body_bytes", 1_000_000, "Bytes a request body may have."),
-    Setting(
-        "max_query_depth",
-        256,
-        "Nesting depth of groups and brackets a query may have (thousands of levels crash SPARQL parsers).",
-    ),
-    Setting(
-        "query_workers",
-        2,
-        "Worker processes that evaluate queries; one stuck past its time limit is killed and replaced.",
-    ),
-    Setting(
-        "max_waiting",
-        10_000,
-        "Hard cap on queries waiting for a worker (a bound on memory); below it a query is admitted while its "
-        "expected wait is shorter than its time limit, else 429 with Retry-After.",
-    ),
-    Setting(
-        "heavy_query_seconds",
-        0.5,
-        "Seconds after which a running query counts as heavy (and its text is remembered as slow); heavy "
-        "queries may use all workers but one.",
-    ),
-    Setting(
-        "max_header_bytes",
-        65_536,
-        "Bytes of request headers (the request line's URL aside); more get 431 and the connection is closed.",
-    ),
-    Setting(
-        "header_timeout",
-        10.0,
-        "Seconds a client has to send a request's headers once it opened the connection or began the request; "
-        "a slower one gets 408 and the connection is closed.",
-    ),
-    Setting(
-        "http_processes",
-        1,
-        "HTTP server processes sharing the port, each with its own query workers; more use more cores on light "
-        "queries (writes take turns through a lock file).",
-    ),
-    Setting("allow_service", False, "Allow SERVICE, i.e. let the server send requests to other endpoints."),
-    Setting(
-        "update_token",
-        None,
-        "Bearer token that enables SPARQL Update at /update and writes at /store; without it the service is read-only.",
-    ),
-    Setting(
-        "write_memory_mb",
-        2048,
-        "Megabytes of address space the process that parses and applies one write may use; a write that "
-        "needs more is refused (413) and changes nothing.",
-    ),
-    Setting(
-        "base_iri",
-        "https://w3id.org/azkg/",
-        "The persistent IRI base of the data: IRIs under it are served by this deployment (id/..., fact/..., def/...).",
-    ),
-    Setting(
-        "public_url",
-        None,
-        "The deployment's own URL, such as https://example.org/azkg/; links in pages and dumps point "
-        "there. Without it, links and redirects follow the URL each request came in on (its Host header).",
-    ),
-    Setting(
-        "trusted_hosts",
-        None,
-        "Comma-separated host names the service answers for, such as kg.example.org,localhost (*.example.org "
-        "for subdomains); a request with any other Host header gets 400. Without it, any host (for local use).",
-    ),
-)
+def _positive(name: str, value: float) -> str | None:
+    return None if value > 0 else f"{name} must be greater than 0 (got {value})"
 
 
-class SettingError(ValueError):
-    pass
+def _token(name: str, value: str | None) -> str | None:
+    return None if value is None or len(value) >= 16 else f"{name} must have at least 16 characters"
+
+
+def _base_url(name: str, value: str | None) -> str | None:
+    if value is None or (value.startswith(("http://", "https://")) and value.endswith("/")):
+        return None
+    return f"{name} must be an http(s) URL ending in '/' (got {value!r})"
+
+
+def _host_names(name: str, value: str | None) -> str | None:
+    for host in _split_hosts(value):
+        wildcard = "*" in host[1:] or (host.startswith("*") and not host.startswith("*."))
+        port = ":" in host and not host.startswith("[")  # [::1] is a host; localhost:8000 is not
+        if wildcard or port or "/" in host:
+            return f"{name}: {host!r} is not a host name (name, *.domain or [IPv6])"
+    return None
+
+
+def _split_hosts(value: str | None) -> list[str]:
+    return [name.strip().lower() for name in (value or "").split(",") if name.strip()]
+
+
+def _setting(default: typing.Any, help: str, check: Check | None = None, flag: str | None = None,
+             secret: bool = False) -> typing.Any:
+    """A field of ServiceSettings with what the table needs; `flag` renames its `serve` option, and a
+    secret has none (a command line is visible to every user of the machine in `ps`)."""
+    return field(default=default, metadata={"help": help, "check": check, "flag": flag, "secret": secret})
 
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    query_timeout: float = 10.0
-    max_rows: int = 1_000_000
-    max_query_length: int = 100_000
-    max_body_bytes: int = 1_000_000
-    max_query_depth: int = 256
-    query_workers: int = 2
-    max_waiting: int = 10_000
-    heavy_query_seconds: float = 0.5
-    max_header_bytes: int = 65_536
-    header_timeout: float = 10.0
-    http_processes: int = 1
-    allow_service: bool = False
-    update_token: str | None = None
-    write_memory_mb: int = 2048
-    base_iri: str = "https://w3id.org/azkg/"
-    public_url: str | None = None
-    trusted_hosts: str | None = None
+    query_timeout: float = _setting(
+        10.0,
+        "Seconds a query may run; past it the query is stopped and the client gets 503. A request may lower "
+        "it with the timeout parameter.",
+        _positive,
+    )
+    max_rows: int = _setting(
+        1_000_000,
+        "Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) an answer holds at most; answers are streamed, so the "
+        "time limit is what bounds them. A cut answer says so in its body (JSON and XML: a head link; other "
+        "formats: 422 instead) and in `X-Azkg-Truncated: true`. A request may lower it with max_rows.",
+        _positive,
+    )
+    max_query_length: int = _setting(100_000, "Characters a query may have (413 beyond).", _positive)
+    max_body_bytes: int = _setting(1_000_000, "Bytes a request body may have (413 beyond).", _positive)
+    max_query_depth: int = _setting(
+        256,
+        "Nesting depth of groups and brackets a query may have; thousands of levels crash SPARQL parsers, so "
+        "deeper queries get 400 before parsing.",
+        _positive,
+    )
+    query_workers: int = _setting(
+        2,
+        "Worker processes that evaluate queries; one stuck past its time limit is killed and replaced.",
+        _positive,
+        flag="--workers",
+    )
+    max_waiting: int = _setting(
+        10_000,
+        "Hard cap on queries waiting for a worker, a bound on memory. Below it a query is admitted while its "
+        "expected wait (waiters ahead × recent mean service time / workers) is shorter than its time limit; "
+        "otherwise `429` with `Retry-After` from that estimate.",
+        _positive,
+    )
+    heavy_query_seconds: float = _setting(
+        0.5,
+        "Seconds after which a running query counts as heavy, and its text is remembered as slow; heavy "
+        "queries may use all workers but one.",
+        _positive,
+    )
+    max_header_bytes: int = _setting(
+        65_536,
+        "Bytes of request headers (the URL aside); more get `431` and the connection is closed.",
+        _positive,
+    )
+    header_timeout: float = _setting(
+        10.0,
+        "Seconds a client has to send a request's headers, from connecting or from the request's first byte; "
+        "a slower one gets `408` and the connection is closed.",
+        _positive,
+    )
+    http_processes: int = _setting(
+        1,
+        "HTTP server processes sharing the port, each with its own query workers; more use more cores on "
+        "light queries. Writes take turns through a lock file beside the store.",
+        _positive,
+        flag="--processes",
+    )
+    allow_service: bool = _setting(
+        False,
+        "Allow `SERVICE` (requests from the server to other endpoints); off by default, enforced by the "
+        "query workers' sandbox (no internet sockets).",
+    )
+    update_token: str | None = _setting(
+        None,
+        "Bearer token that enables writes (SPARQL Update at `/update`, Graph Store writes at `/store`); "
+        "without it the service is read-only. At least 16 characters.",
+        _token,
+        secret=True,
+    )
+    write_memory_mb: int = _setting(
+        2048,
+        "Megabytes of address space the process that parses and applies one write may use; a write that "
+        "needs more gets 413 and changes nothing.",
+        _positive,
+    )
+    base_iri: str = _setting(
+        "https://w3id.org/azkg/",
+        "The persistent IRI base of the data: IRIs under it are served by this deployment (`id/...`, "
+        "`fact/...`, `def/...`); relative IRIs in queries resolve against it.",
+        _base_url,
+    )
+    public_url: str | None = _setting(
+        None,
+        "The deployment's own URL, such as `https://example.org/azkg/`; links in pages, redirects and the "
+        "service description point there. Without it, they follow the URL each request came in on, `Host` "
+        "header included.",
+        _base_url,
+    )
+    trusted_hosts: str | None = _setting(
+        None,
+        "Comma-separated host names the service answers for (`kg.example.org,localhost`; `*.example.org` for "
+        "subdomains); any other `Host` gets 400 (`untrusted_host`, in the usual envelope). Without it, any "
+        "host: fine on your machine, but in production set it or `public_url`.",
+        _host_names,
+    )
+
+    def __post_init__(self) -> None:
+        for setting in SERVICE_SETTINGS:
+            problem = setting.check(setting.name, getattr(self, setting.name)) if setting.check else None
+            if problem is not None:
+                raise SettingError(problem)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str], **given: object) -> ServiceSettings:
@@ -194,56 +225,86 @@ class ServiceSettings:
             if raw is None and setting.env in environ:
                 raw = environ[setting.env]
             if raw is not None:
-                values[setting.name] = _convert(setting, raw)
+                values[setting.name] = setting.convert(raw)
         return cls(**values)  # type: ignore[arg-type]
-
-    def __post_init__(self) -> None:
-        for name in (
-            "query_timeout",
-            "max_rows",
-            "max_query_length",
-            "max_body_bytes",
-            "max_query_depth",
-            "query_workers",
-            "max_waiting",
-            "heavy_query_seconds",
-            "max_header_bytes",
-            "header_timeout",
-            "http_processes",
-            "write_memory_mb",
-        ):
-            if getattr(self, name) <= 0:
-                raise SettingError(f"{name} must be greater than 0 (got {getattr(self, name)})")
-        if self.update_token is not None and len(self.update_token) < 16:
-            raise SettingError("update_token must have at least 16 characters")
-        for name in ("base_iri", "public_url"):
-            value = getattr(self, name)
-            if value is not None and (not value.startswith(("http://", "https://")) or not value.endswith("/")):
-                raise SettingError(f"{name} must be an http(s) URL ending in '/' (got {value!r})")
-        for host in self.host_names:
-            wildcard = "*" in host[1:] or (host.startswith("*") and not host.startswith("*."))
-            port = ":" in host and not host.startswith("[")  # [::1] is a host; localhost:8000 is not
-            if wildcard or port or "/" in host:
-                raise SettingError(f"trusted_hosts: {host!r} is not a host name (name, *.domain or [IPv6])")
 
     @property
     def host_names(self) -> list[str]:
         """The trusted host names; empty for any host."""
-        return [name.strip().lower() for name in (self.trusted_hosts or "").split(",") if name.strip()]
+        return _split_hosts(self.trusted_hosts)
 
 
-def _convert(setting: Setting, raw: object) -> object:
-    if not isinstance(raw, str):
-        return raw
-    try:
-        if isinstance(setting.default, bool):
-            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                raise ValueError(raw)
-            return raw.lower() in ("1", "true", "yes")
-        if isinstance(setting.default, int):
-            return int(raw)
-        if isinstance(setting.default, float):
-            return float(raw)
-    except ValueError:
-        raise SettingError(f"{setting.env}={raw!r}: not a valid {type(setting.default).__name__}") from None
-    return raw
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table, read off a ServiceSettings field."""
+
+    name: str
+    kind: type  # what a value is converted to: bool, int, float or str
+    default: float | int | bool | str | None
+    help: str
+    check: Check | None
+    flag: str | None  # the option of `azkg serve`; None for a secret, set only in the environment
+
+    @property
+    def env(self) -> str:
+        return f"AZKG_{self.name.upper()}"
+
+    @property
+    def default_text(self) -> str:
+        """The default as the docs and `serve --help` show it."""
+        if self.default is None or isinstance(self.default, bool):
+            return {None: "none", True: "true", False: "false"}[self.default]
+        return f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
+
+    def convert(self, raw: object) -> object:
+        """A value from the environment or the command line as the setting's type."""
+        if not isinstance(raw, str):
+            return raw
+        try:
+            if self.kind is bool:
+                if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise ValueError(raw)
+                return raw.lower() in ("1", "true", "yes")
+            return self.kind(raw)
+        except ValueError:
+            raise SettingError(f"{self.env}={raw!r}: not a valid {self.kind.__name__}") from None
+
+
+def _rows() -> tuple[Setting, ...]:
+    hints = typing.get_type_hints(ServiceSettings)
+    rows = []
+    for declared in fields(ServiceSettings):
+        meta = declared.metadata
+        flag = None if meta["secret"] else meta["flag"] or "--" + declared.name.replace("_", "-")
+        kind = _without_none(hints[declared.name])
+        rows.append(Setting(declared.name, kind, declared.default, meta["help"], meta["check"], flag))  # type: ignore[arg-type]
+    return tuple(rows)
+
+
+def _without_none(hint: typing.Any) -> type:
+    """`str | None` -> str: an unset optional setting is None, a set one a value of that type."""
+    return next(kind for kind in typing.get_args(hint) or (hint,) if kind is not type(None))
+
+
+SERVICE_SETTINGS = _rows()
+
+
+def settings_table() -> str:
+    """The README's table of settings, in Markdown."""
+    lines = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    lines += [f"| {s.name} | {s.env} | {s.default_text} | {s.help} |" for s in SERVICE_SETTINGS]
+    return "\n".join(lines) + "\n"
+
+
+CHILD_SETTINGS = "AZKG_CHILD_SETTINGS"  # the environment variable by which `serve --processes N` hands down
+
+
+def child_settings(paths: Paths, service: ServiceSettings, store_dir: Path) -> str:
+    """What each process of `serve --processes N` serves with, whole, as JSON: uvicorn starts them afresh,
+    so they cannot be handed objects, and re-reading AZKG_* piecemeal would let them drift from the parent."""
+    return json.dumps({"root": str(paths.root), "store": str(store_dir), "service": asdict(service)})
+
+
+def read_child_settings(text: str) -> tuple[Paths, ServiceSettings, Path]:
+    given = json.loads(text)
+    return Paths(Path(given["root"])), ServiceSettings(**given["service"]), Path(given["store"])

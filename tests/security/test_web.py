@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from azkg.settings import ServiceSettings, SettingError
+from azkg.errors import SettingError
+from azkg.settings import ServiceSettings
 from tests.server import Server, running_server
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from azkg.build.ontology import Ontology
 from azkg.build.records import Curation, Entity, FigureClaim, Ingestion, RelationClaim
 from azkg.build.sources import SourceDocument, load_sources
 from azkg.errors import CurationError, Problem
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 FILE_FIELDS = {"source", "curated_on", "claims", "proposed_entities"}
 DRAFT_HELP = (
@@ -25,25 +25,25 @@ DRAFT_HELP = (
 )
 
 
-def load_curation(settings: Settings, ontology: Ontology, drafts: list[Problem] | None = None) -> Curation:
+def load_curation(paths: Paths, ontology: Ontology, drafts: list[Problem] | None = None) -> Curation:
     """Everything curated; with `drafts` (a list to fill), drafted claims are read too, and the problems
     of those that fail their checks go to `drafts` instead of stopping the build."""
-    shown = settings.relative
-    sources = load_sources(settings.sources_dir, shown)
-    entities = load_entities(settings.entities_file, shown(settings.entities_file), ontology, sources)
+    shown = paths.relative
+    sources = load_sources(paths.sources_dir, shown)
+    entities = load_entities(paths.entities_file, shown(paths.entities_file), ontology, sources)
     problems: list[Problem] = []
     claims: list[FigureClaim | RelationClaim] = []
     ingestions: list[Ingestion] = []
-    curated = {p.stem: p for p in sorted(settings.curation_dir.glob("*.yaml")) if p != settings.entities_file}
+    curated = {p.stem: p for p in sorted(paths.curation_dir.glob("*.yaml")) if p != paths.entities_file}
     for source_id, source in sorted(sources.items()):
         path = curated.get(source_id)
         if path is None:
             problems.append(
                 Problem(
-                    shown(settings.sources_dir / f"{source_id}.txt"),
+                    shown(paths.sources_dir / f"{source_id}.txt"),
                     0,
                     "",
-                    f"has no curated claims; add {shown(settings.curation_dir / f'{source_id}.yaml')}",
+                    f"has no curated claims; add {shown(paths.curation_dir / f'{source_id}.yaml')}",
                 )
             )
             continue
@@ -59,7 +59,7 @@ def load_curation(settings: Settings, ontology: Ontology, drafts: list[Problem] 
             Problem(shown(curated[stem]), 0, "", f"curates a source that is not in data/sources: {stem}.txt")
         )
     if not problems:  # with a claims file rejected, every entity it names would look unused
-        problems = _check_references(sources, entities, claims, shown(settings.entities_file))
+        problems = _check_references(sources, entities, claims, shown(paths.entities_file))
     if problems:
         raise CurationError(problems)
     return Curation(sources, entities, tuple(claims), tuple(ingestions))

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from rdflib import Literal
 from rdflib.namespace import XSD
 
+from azkg.errors import DateFormatError
+
 YEAR = re.compile(r"^\d{4}$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-class DateFormatError(ValueError):
-    pass
 
 
 def parse_date(text: str) -> dt.date:

@@ -13,7 +13,7 @@ from azkg.build import located_yaml
 from azkg.build.located_yaml import Record
 from azkg.errors import CurationError, Problem
 from azkg.names import normalise, similarity
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 GENERIC = frozenset(
     {
@@ -54,17 +54,17 @@ class EntityMatch:
         }
 
 
-def find_entities(settings: Settings, name: str, limit: int = 10) -> list[EntityMatch]:
+def find_entities(paths: Paths, name: str, limit: int = 10) -> list[EntityMatch]:
     """Entities whose id, label or alias is `name` (exact first), then near misses, best first."""
-    return find_entities_many(settings, [name], limit)[name]
+    return find_entities_many(paths, [name], limit)[name]
 
 
-def find_entities_many(settings: Settings, names: list[str], limit: int = 10) -> dict[str, list[EntityMatch]]:
+def find_entities_many(paths: Paths, names: list[str], limit: int = 10) -> dict[str, list[EntityMatch]]:
     """`find_entities` for several names, reading the curated files once (the drafter looks up every
     unknown name of an article)."""
-    texts = _source_texts(settings.sources_dir)
-    counts = _claim_counts(settings.curation_dir, settings.entities_file)
-    records = _entity_records(settings)
+    texts = _source_texts(paths.sources_dir)
+    counts = _claim_counts(paths.curation_dir, paths.entities_file)
+    records = _entity_records(paths)
     answers = {}
     for name in names:
         found = [m for m in (_match(record, name, texts, counts) for record in records) if m is not None]
@@ -105,9 +105,9 @@ def _distinctive(name: str) -> str:
     return " ".join(word for word in name.split() if word not in GENERIC)
 
 
-def _entity_records(settings: Settings) -> list[Record]:
-    shown = settings.relative(settings.entities_file)
-    data = located_yaml.load(settings.entities_file, shown)
+def _entity_records(paths: Paths) -> list[Record]:
+    shown = paths.relative(paths.entities_file)
+    data = located_yaml.load(paths.entities_file, shown)
     if not isinstance(data, list):
         raise CurationError([Problem(shown, 1, "", "must be a list of entities (each starting with '- id:')")])
     return [item for item in data if isinstance(item, Record)]

@@ -22,7 +22,7 @@ from azkg.build.stats import readme_is_stale, write_readme
 from azkg.build.triples import build_graph
 from azkg.build.validation import check_ontology, validate_data
 from azkg.errors import PreviewTargetError, Problem, StaleDataError
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +46,14 @@ class BuildResult:
     skipped_drafts: tuple[Problem, ...] = ()  # with drafts: the drafted claims left out, and why
 
 
-def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, Ontology, BuildResult]:
+def render(paths: Paths, with_drafts: bool = False) -> tuple[str, Graph, Ontology, BuildResult]:
     """Run every stage and return the Turtle text and graph with a summary; raise on any problem."""
-    ontology = load_ontology(settings.ontology_dir)
+    ontology = load_ontology(paths.ontology_dir)
     skipped: list[Problem] | None = [] if with_drafts else None
-    curation = load_curation(settings, ontology, skipped)
+    curation = load_curation(paths, ontology, skipped)
     asserted = build_graph(curation, ontology)
-    check_ontology(ontology, settings.shapes_dir / "ontology.shapes.ttl", settings.checks_dir / "ontology")
-    validate_data(asserted, ontology, settings.shapes_dir / "data.shapes.ttl", settings.checks_dir / "data", curation)
+    check_ontology(ontology, paths.shapes_dir / "ontology.shapes.ttl", paths.checks_dir / "ontology")
+    validate_data(asserted, ontology, paths.shapes_dir / "data.shapes.ttl", paths.checks_dir / "data", curation)
     extra = entailed(asserted, ontology)
     graph = Graph()
     for prefix, namespace in asserted.namespaces():
@@ -62,7 +62,7 @@ def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, O
     graph += extra
     text = HEADER + graph.serialize(format="turtle")
     summary = BuildResult(
-        settings.triples_file,
+        paths.triples_file,
         len(graph),
         len(asserted),
         len(extra),
@@ -75,25 +75,25 @@ def render(settings: Settings, with_drafts: bool = False) -> tuple[str, Graph, O
     return text, graph, ontology, summary
 
 
-def build(settings: Settings, check: bool = False, preview: Path | None = None) -> BuildResult:
+def build(paths: Paths, check: bool = False, preview: Path | None = None) -> BuildResult:
     """Write data/triples.ttl; or with `preview`, a graph with the drafted claims that pass the checks,
     written to that file (never over data/triples.ttl)."""
-    if preview is not None and preview.resolve() == settings.triples_file.resolve():
+    if preview is not None and preview.resolve() == paths.triples_file.resolve():
         raise PreviewTargetError(
-            f"--output {settings.relative(preview)}: a preview with drafts never replaces the reviewed graph; "
+            f"--output {paths.relative(preview)}: a preview with drafts never replaces the reviewed graph; "
             "write it elsewhere"
         )
-    text, graph, ontology, summary = render(settings, with_drafts=preview is not None)
-    target = preview or settings.triples_file
+    text, graph, ontology, summary = render(paths, with_drafts=preview is not None)
+    target = preview or paths.triples_file
     current = target.read_text(encoding="utf-8") if target.exists() else None
     changed = current != text
-    changes = compare(_parsed(settings.triples_file), graph)
-    readme = settings.root / "README.md"
+    changes = compare(_parsed(paths.triples_file), graph)
+    readme = paths.root / "README.md"
     if check:
         if changed:
             listed = "".join(f"\n  {line}" for line in changes.lines())
             raise StaleDataError(
-                f"{settings.relative(target)} is stale: it differs from a fresh build; run `azkg build` and "
+                f"{paths.relative(target)} is stale: it differs from a fresh build; run `azkg build` and "
                 f"commit it{listed}"
             )
         if readme_is_stale(readme, graph, ontology):

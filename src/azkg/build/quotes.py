@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from azkg.errors import QuoteNotFoundError
+
 CONTEXT = 32  # characters of prefix and suffix, as annotation tools such as Hypothesis keep
 
 
@@ -16,10 +18,6 @@ class QuoteSpan:
     end: int
     prefix: str
     suffix: str
-
-
-class QuoteNotFoundError(ValueError):
-    pass
 
 
 def locate(text: str, exact: str, occurrence: int | None = None) -> QuoteSpan:

@@ -23,7 +23,7 @@ from azkg.build.sources import HTTP_URL, LANGUAGE
 from azkg.errors import CurationError, RegistrationError
 from azkg.iris import is_slug
 from azkg.names import normalise
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 MAX_BYTES = 1_000_000  # a news article is tens of kilobytes; megabytes mean the wrong file
 CYRILLIC_LANGUAGES = ("ru", "uk", "be", "bg", "sr", "kk", "ky", "tg", "az-Cyrl")
@@ -52,21 +52,21 @@ class Registered:
     metadata_file: Path
 
 
-def register(settings: Settings, asked: Registration) -> Registered:
+def register(paths: Paths, asked: Registration) -> Registered:
     raw, text = _read_text(asked.text_file)
     _check_language(asked, text)
     sha256 = hashlib.sha256(raw).hexdigest()
-    known = _registered(settings)
+    known = _registered(paths)
     _refuse_duplicates(asked, sha256, known)
     named = [name for name in (asked.publisher, asked.syndicated_from) if name is not None]
-    found = find_entities_many(settings, named, limit=5) if named else {}
-    publisher = _entity_id(settings, asked.publisher, "--publisher", found)
-    original = _entity_id(settings, asked.syndicated_from, "--syndicated-from", found)
+    found = find_entities_many(paths, named, limit=5) if named else {}
+    publisher = _entity_id(paths, asked.publisher, "--publisher", found)
+    original = _entity_id(paths, asked.syndicated_from, "--syndicated-from", found)
     issued = _issued(asked.published)
     source_id = asked.id or _derived_id(publisher, issued, asked.title, text)
-    _check_id(settings, source_id, explicit=asked.id is not None)
+    _check_id(paths, source_id, explicit=asked.id is not None)
     metadata = _metadata(asked, source_id, publisher, original, issued, sha256, text)
-    return _write(settings.sources_dir, source_id, raw, metadata)
+    return _write(paths.sources_dir, source_id, raw, metadata)
 
 
 def _read_text(path: Path) -> tuple[bytes, str]:
@@ -117,14 +117,14 @@ class _Known:
     url: str | None
 
 
-def _registered(settings: Settings) -> list[_Known]:
+def _registered(paths: Paths) -> list[_Known]:
     known = []
-    for text_path in sorted(settings.sources_dir.glob("*.txt")):
+    for text_path in sorted(paths.sources_dir.glob("*.txt")):
         url = None
         meta_path = text_path.with_suffix(".yaml")
         if meta_path.exists():
             try:
-                meta = located_yaml.load(meta_path, settings.relative(meta_path))
+                meta = located_yaml.load(meta_path, paths.relative(meta_path))
             except CurationError:
                 meta = None
             url = meta.values.get("url") if isinstance(meta, Record) else None
@@ -149,7 +149,7 @@ def _refuse_duplicates(asked: Registration, sha256: str, known: list[_Known]) ->
 
 
 def _entity_id(
-    settings: Settings, name: str | None, option: str, found: dict[str, list[EntityMatch]]
+    paths: Paths, name: str | None, option: str, found: dict[str, list[EntityMatch]]
 ) -> str | None:
     """An entity id, given as the id or as a name that denotes exactly one entity."""
     if name is None:
@@ -163,7 +163,7 @@ def _entity_id(
         raise RegistrationError(f"{option} {name!r}: names several entities ({ids}); give the id of one")
     hint = f"; did you mean: {', '.join(m.id for m in matches)}" if matches else ""
     raise RegistrationError(
-        f"{option} {name!r}: no entity has this name; add the outlet to {settings.relative(settings.entities_file)} "
+        f"{option} {name!r}: no entity has this name; add the outlet to {paths.relative(paths.entities_file)} "
         f"(type Organization) or give an existing id{hint}"
     )
 
@@ -186,14 +186,14 @@ def _derived_id(publisher: str | None, issued: str | None, title: str | None, te
     return f"{stem}-{issued[:10]}" if issued else stem
 
 
-def _check_id(settings: Settings, source_id: str, explicit: bool) -> None:
+def _check_id(paths: Paths, source_id: str, explicit: bool) -> None:
     option = f"--id {source_id}" if explicit else f"the id '{source_id}' (made from the options; give --id)"
     if not is_slug(source_id):
         raise RegistrationError(f"{option}: use lowercase letters, digits and single hyphens")
     for suffix in (".txt", ".yaml"):
-        existing = settings.sources_dir / f"{source_id}{suffix}"
+        existing = paths.sources_dir / f"{source_id}{suffix}"
         if existing.exists():
-            raise RegistrationError(f"{option}: {settings.relative(existing)} exists; choose another id with --id")
+            raise RegistrationError(f"{option}: {paths.relative(existing)} exists; choose another id with --id")
 
 
 def _metadata(asked, source_id, publisher, original, issued, sha256, text) -> list[tuple[str, object]]:

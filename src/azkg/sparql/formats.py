@@ -16,6 +16,8 @@ from pathlib import Path
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from azkg.errors import UnknownFormatError
+
 # what a format can carry, the kinds that scope a name ('xml' is SPARQL results XML or RDF/XML by kind)
 SOLUTIONS = "solutions"  # SELECT answers
 BOOLEAN = "boolean"  # ASK answers
@@ -27,10 +29,6 @@ TEXT = "text"  # plain-text messages (errors, metrics)
 TABLE = "table"  # the figures CSV
 REQUEST = "request"  # request bodies: SPARQL query and update, forms
 ARCHIVE = "archive"  # gzipped files
-
-
-class UnknownFormatError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

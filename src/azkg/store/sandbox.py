@@ -20,7 +20,7 @@ import resource
 import socket
 import struct
 
-from azkg.errors import AzkgError
+from azkg.errors import SandboxError
 
 _ARCHES = {  # machine -> (AUDIT_ARCH_*, the socket() and io_uring_setup() syscall numbers)
     "x86_64": (0xC000003E, 41, 425),
@@ -31,10 +31,6 @@ _RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
 _LD_W_ABS, _JEQ_K, _RET_K = 0x20, 0x15, 0x06
 # offsets in struct seccomp_data: nr (int), arch (u32), instruction_pointer (u64), args[6] (u64)
 _NR, _ARCH, _ARG0 = 0, 4, 16
-
-
-class SandboxError(AzkgError):
-    code = "sandbox_unavailable"
 
 
 def confine(memory_bytes: int | None, network: bool = False) -> None:

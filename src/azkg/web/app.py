@@ -9,7 +9,6 @@ import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -19,7 +18,7 @@ from starlette.types import ASGIApp
 
 from azkg import __version__
 from azkg.errors import AzkgError
-from azkg.settings import ServiceSettings, Settings
+from azkg.settings import CHILD_SETTINGS, Paths, ServiceSettings, read_child_settings
 from azkg.store.pool import QueryPool
 from azkg.store.snapshots import ensure_store
 from azkg.store.telemetry import Telemetry, configure_logging
@@ -44,12 +43,12 @@ from azkg.web.security import outer_layers
 log = logging.getLogger("azkg.web")
 
 
-def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> FastAPI:
-    store = store_dir or settings.store_dir
+def create_app(paths: Paths, service: ServiceSettings, store_dir=None) -> FastAPI:
+    store = store_dir or paths.store_dir
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        snapshot, rebuilt = ensure_store(store, settings.triples_file, settings.ontology_files)
+        snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
         log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
         app.state.store_dir = store
         app.state.source_sha256 = snapshot.source_sha256
@@ -82,7 +81,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         redoc_url=None,
     )
     app.state.service = service
-    app.state.settings = settings
+    app.state.paths = paths
     app.state.telemetry = Telemetry()  # this app's metrics, apart from any other app's in the process
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
                    provenance.router, resources.router, pages.router, api_docs.router, service_pages.router):
@@ -102,18 +101,16 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     return app
 
 
-def asgi_app(settings: Settings, service: ServiceSettings, store_dir=None) -> ASGIApp:
+def asgi_app(paths: Paths, service: ServiceSettings, store_dir=None) -> ASGIApp:
     """What the server runs: the app, its fast path, and the layers every response passes through."""
-    app = create_app(settings, service, store_dir)
+    app = create_app(paths, service, store_dir)
     # the request id is given first, so that a query's log lines (and the pool's, through it) carry it
     return outer_layers(RequestIdMiddleware(QueryLog(FastSparql(app), app.state.telemetry)), service)
 
 
 def from_environment() -> ASGIApp:
-    """The app of one of several HTTP processes (`azkg serve --processes N`), from the environment that
-    the command set: AZKG_ROOT, AZKG_STORE and the AZKG_* settings."""
+    """The app of one of several HTTP processes (`azkg serve --processes N`), with the settings that the
+    command handed down whole (azkg.settings.child_settings)."""
     configure_logging()  # a new process: the command's configuration did not come with it
     logging.getLogger("azkg").setLevel(logging.INFO)
-    settings = Settings(Path(os.environ["AZKG_ROOT"]))
-    service = ServiceSettings.from_environment(dict(os.environ))
-    return asgi_app(settings, service, Path(os.environ["AZKG_STORE"]))
+    return asgi_app(*read_child_settings(os.environ[CHILD_SETTINGS]))

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from azkg.errors import AzkgError, RequestError
+from azkg.errors import AzkgError
 from azkg.sparql.formats import API_ERROR_OFFER, ERROR_OFFER, HTML, JSON_API
 from azkg.sparql.negotiation import choose
 
@@ -43,8 +43,7 @@ async def azkg_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, AzkgError)
     if error.status >= 500:
         log.error("request %s failed: %s", request.scope.get("azkg.request_id"), error)
-    headers = error.headers if isinstance(error, RequestError) else None
-    return error_response(request, error.status, error.code, str(error), headers)
+    return error_response(request, error.status, error.code, str(error), error.headers)
 
 
 async def http_error_handler(request: Request, error: Exception) -> Response:

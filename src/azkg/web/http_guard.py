@@ -17,21 +17,21 @@ import os
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from azkg.settings import ServiceSettings
+from azkg.settings import CHILD_SETTINGS, read_child_settings
 from azkg.sparql.formats import TEXT_PLAIN
 from azkg.web.long_urls import LongUrlProtocol
 
 
 @functools.cache
 def _from_environment() -> tuple[int, float]:
-    service = ServiceSettings.from_environment(dict(os.environ))
+    _, service, _ = read_child_settings(os.environ[CHILD_SETTINGS])
     return service.max_header_bytes, service.header_timeout
 
 
 class GuardedHttpTools(LongUrlProtocol):
     """httptools with limits on the head, and a URL too long for its parser marked for a 414."""
 
-    max_header_bytes: int | None = None  # None: from the AZKG_* environment (the processes of serve --processes N)
+    max_header_bytes: int | None = None  # None: handed down (the processes of serve --processes N)
     header_timeout: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

@@ -24,7 +24,7 @@ from azkg.build.drafting.vocabulary import Vocabulary, load_vocabulary
 from azkg.build.drafting.writer import render
 from azkg.build.numbers import canonical, numbers_in
 from azkg.errors import AzkgError
-from azkg.settings import Settings
+from azkg.settings import Paths
 
 __all__ = [
     "Draft",
@@ -56,18 +56,18 @@ class Draft:
     proposed: list[dict[str, object]]
 
 
-def draft_source(settings: Settings, source_id: str, curated_on: str) -> Draft:
-    source = load_source(settings, source_id)
+def draft_source(paths: Paths, source_id: str, curated_on: str) -> Draft:
+    source = load_source(paths, source_id)
     if source.language.split("-")[0].lower() != "en":
         raise DraftError(f"source '{source_id}' is in '{source.language}': the drafter reads English only")
-    entities = load_entities(settings.entities_file)
-    existing = load_existing(settings, exclude=source_id)
-    vocabulary = load_vocabulary(settings.ontology_dir)
+    entities = load_entities(paths.entities_file)
+    existing = load_existing(paths, exclude=source_id)
+    vocabulary = load_vocabulary(paths.ontology_dir)
     from azkg.build.lookup import find_entities_many
 
     def look_up(names: list[str]) -> dict[str, list[tuple[str, float]]]:
         try:
-            found = find_entities_many(settings, names, limit=3)
+            found = find_entities_many(paths, names, limit=3)
         except AzkgError:
             return {}
         return {name: [(m.id, m.score) for m in matches] for name, matches in found.items()}
@@ -75,7 +75,7 @@ def draft_source(settings: Settings, source_id: str, curated_on: str) -> Draft:
     result = draft_text(source, entities, vocabulary, existing, curated_on, look_up)
     if not result.claims:
         raise DraftError(
-            f"found no figures or relations in {settings.relative(settings.sources_dir / (source_id + '.txt'))}"
+            f"found no figures or relations in {paths.relative(paths.sources_dir / (source_id + '.txt'))}"
         )
     return result
 

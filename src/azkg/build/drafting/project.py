@@ -12,12 +12,8 @@ import yaml
 from azkg.build import located_yaml
 from azkg.build.drafting.mentions import Entity
 from azkg.build.located_yaml import Record
-from azkg.errors import AzkgError
-from azkg.settings import Settings
-
-
-class DraftError(AzkgError):
-    exit_code = 1
+from azkg.errors import DraftError
+from azkg.settings import Paths
 
 
 @dataclass(frozen=True)
@@ -43,19 +39,19 @@ class Existing:
     status: str | None = None
 
 
-def load_source(settings: Settings, source_id: str) -> SourceInfo:
-    text_path = settings.sources_dir / f"{source_id}.txt"
-    meta_path = settings.sources_dir / f"{source_id}.yaml"
+def load_source(paths: Paths, source_id: str) -> SourceInfo:
+    text_path = paths.sources_dir / f"{source_id}.txt"
+    meta_path = paths.sources_dir / f"{source_id}.yaml"
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", source_id) or not text_path.is_file() or not meta_path.is_file():
-        known = sorted(p.stem for p in settings.sources_dir.glob("*.txt"))
+        known = sorted(p.stem for p in paths.sources_dir.glob("*.txt"))
         raise DraftError(
-            f"no source '{source_id}' in {settings.relative(settings.sources_dir)}; known: {', '.join(known) or 'none'}"
+            f"no source '{source_id}' in {paths.relative(paths.sources_dir)}; known: {', '.join(known) or 'none'}"
         )
     try:
         text = text_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DraftError(f"{settings.relative(text_path)} is not valid UTF-8 (byte {err.start})") from None
-    meta = located_yaml.load(meta_path, settings.relative(meta_path))
+        raise DraftError(f"{paths.relative(text_path)} is not valid UTF-8 (byte {err.start})") from None
+    meta = located_yaml.load(meta_path, paths.relative(meta_path))
     values = meta.values if isinstance(meta, Record) else {}
     issued = values.get("issued")
     language = values.get("language") or "en"
@@ -96,11 +92,11 @@ def load_entities(path: Path) -> list[Entity]:
     return entities
 
 
-def load_existing(settings: Settings, exclude: str) -> list[Existing]:
+def load_existing(paths: Paths, exclude: str) -> list[Existing]:
     """Figures of the other curation files (read as curated, so a half-built graph still counts)."""
     found: list[Existing] = []
-    for path in sorted(settings.curation_dir.glob("*.yaml")):
-        if path == settings.entities_file or path.stem == exclude:
+    for path in sorted(paths.curation_dir.glob("*.yaml")):
+        if path == paths.entities_file or path.stem == exclude:
             continue
         data = _plain_yaml(path)
         claims = data.get("claims") if isinstance(data, dict) else None

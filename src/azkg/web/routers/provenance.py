@@ -23,10 +23,10 @@ async def entities_named(
 ) -> dict:
     """Read from the curated files beside the service (as `azkg entities find`), so a curator can look
     a name up before the article is built; exact matches first, then near misses."""
-    settings = request.app.state.settings
-    if not settings.entities_file.exists():
+    paths = request.app.state.paths
+    if not paths.entities_file.exists():
         raise NotFoundError("this service has no curated files beside it (data/curation/entities.yaml)")
-    matches = await asyncio.to_thread(find_entities, settings, name, limit)
+    matches = await asyncio.to_thread(find_entities, paths, name, limit)
     links = Links.of(request)
     return {"name": name, "entities": [{**m.as_json(), "url": links.url(f"id/{m.id}")} for m in matches]}
 
