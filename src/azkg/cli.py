@@ -13,8 +13,9 @@ import click
 import pyoxigraph
 
 from azkg import __version__
+from azkg.bundle import bundled_root, find_project, is_project
 from azkg.errors import AzkgError
-from azkg.settings import Settings, find_root
+from azkg.settings import Settings
 from azkg.sparql.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
@@ -27,13 +28,30 @@ from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Project folder holding ontology/ and data/ (default: found from the current folder).",
+    help="Project folder holding ontology/ and data/ (default: found from the current folder; outside one, "
+    "serve, query and export use the graph bundled with azkg).",
 )
 @click.pass_context
 def main(ctx: click.Context, root: Path | None) -> None:
     """azkg: Azerbaijan's industrial zones as a sourced knowledge graph."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = Settings(root.resolve() if root else find_root())
+    project = root.resolve() if root else find_project()
+    if project is not None:
+        ctx.obj = Settings(project)
+        return
+    try:
+        ctx.obj = Settings(bundled_root(), project=False)
+    except FileNotFoundError as err:
+        _fail(ctx.invoked_subcommand or "", f"{err}; pass --root DIR, a project folder (holding ontology/ and data/)")
+
+
+def _need_project(settings: Settings, command: str) -> None:
+    """The build commands read and write a project's curated files, never the bundled copies."""
+    if settings.project and is_project(settings.root):
+        return
+    where = f"{settings.root} is not one" if settings.project else f"there is none at or above {Path.cwd()}"
+    _fail(command, f"needs a project folder (one holding ontology/ and data/) and {where}; run it inside one, "
+                   "or pass --root DIR")
 
 
 @main.command()
@@ -46,6 +64,7 @@ def main(ctx: click.Context, root: Path | None) -> None:
 @click.pass_obj
 def build(settings: Settings, check: bool, with_drafts: bool, output: Path | None) -> None:
     """Check the sources and curated claims and write data/triples.ttl, saying what changed."""
+    _need_project(settings, "build")
     if with_drafts != (output is not None) or (with_drafts and check):
         _fail("build", "--with-drafts and --output go together, without --check")
     try:
@@ -86,6 +105,7 @@ def build(settings: Settings, check: bool, with_drafts: bool, output: Path | Non
 @click.pass_obj
 def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
     """Register a new source: its text kept exactly as received, and what is known of it."""
+    _need_project(settings, "add")
     from azkg.build.registry import Registration, register
 
     given["id"] = given.pop("source_id")
@@ -107,6 +127,7 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
 @click.pass_obj
 def reference(settings: Settings, write: bool) -> None:
     """The curation reference (metrics, units, relations, fields), generated from the ontology."""
+    _need_project(settings, "reference")
     from azkg.build.ontology import load_ontology
     from azkg.build.reference import render, replace_block
 
@@ -132,6 +153,8 @@ def stats(settings: Settings, write: bool) -> None:
     from azkg.build.ontology import load_ontology
     from azkg.build.stats import render, write_readme
 
+    if write:
+        _need_project(settings, "stats --write")
     try:
         graph = Graph().parse(settings.triples_file, format="turtle")
         ontology = load_ontology(settings.ontology_dir)
@@ -151,6 +174,7 @@ def stats(settings: Settings, write: bool) -> None:
 @click.pass_obj
 def draft(settings: Settings, source_id: str, output: Path | None, force: bool) -> None:
     """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
+    _need_project(settings, "draft")
     import datetime
 
     from azkg.build.drafting import draft_source, render
@@ -190,6 +214,7 @@ def entities() -> None:
 @click.pass_obj
 def entities_find(settings: Settings, name: str, limit: int, as_json: bool) -> None:
     """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
+    _need_project(settings, "entities find")
     from azkg.build.lookup import find_entities
 
     if not name.strip():

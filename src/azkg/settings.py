@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from azkg.bundle import user_store_dir
+
 
 @dataclass(frozen=True)
 class Settings:
     root: Path
+    project: bool = True  # False: root is the package's bundled copy, read-only, outside any project
 
     @property
     def ontology_dir(self) -> Path:
@@ -40,7 +43,7 @@ class Settings:
 
     @property
     def store_dir(self) -> Path:
-        return self.root / ".azkg" / "store"
+        return self.root / ".azkg" / "store" if self.project else user_store_dir()
 
     @property
     def ontology_files(self) -> list[Path]:
@@ -52,15 +55,6 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project root: the nearest folder at or above `start` that holds ontology/ and data/."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "ontology").is_dir() and (folder / "data").is_dir():
-            return folder
-    return here
 
 
 @dataclass(frozen=True)
