@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 import pyoxigraph
@@ -109,7 +110,7 @@ def add(settings: Settings, file: Path, retrieved, **given: str | None) -> None:
     from azkg.build.registry import Registration, register
 
     given["id"] = given.pop("source_id")
-    options = {key: value for key, value in given.items() if value is not None}
+    options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     if retrieved is not None:
         options["retrieved"] = retrieved.date()
     try:
@@ -296,24 +297,24 @@ def query(settings: Settings, sparql: str, output: str, store_dir: Path | None) 
         _fail("query", str(err))
 
 
-def _render(results: object, output: str) -> str:
+def _render(results: Any, output: str) -> str:
     if isinstance(results, pyoxigraph.QueryBoolean):
         if output not in ("table", *RESULT_SYNTAXES):
             raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for ASK")
         if output == "table":
             return ("true" if bool(results) else "false") + "\n"
-        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
     if isinstance(results, pyoxigraph.QuerySolutions):
         if output == "table":
             return render_table(results) + "\n"
         if output not in RESULT_SYNTAXES:
             raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for SELECT")
-        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
+        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
     syntax = rdf_syntax("ttl" if output == "table" else output)
     return results.serialize(format=syntax.oxigraph).decode("utf-8")
 
 
-def _fail(command: str, message: str) -> None:
+def _fail(command: str, message: str) -> NoReturn:
     click.echo(f"azkg {command}: {message}", err=True)
     sys.exit(1)
 
@@ -354,6 +355,7 @@ def export(settings: Settings, name: str, store_dir: Path | None, output: Path |
         sys.exit(1)
     except OSError as err:
         _fail("export", f"cannot write {output or 'to standard output'}: {err.strerror or err}")
+    assert output is not None  # standard output returned above
     size = output.stat().st_size
     click.echo(f"wrote {output} ({size:,} bytes) in {time.perf_counter() - started:.2f} s", err=True)
 
@@ -413,7 +415,7 @@ def serve(settings: Settings, store_dir: Path | None, host: str, port: int, **gi
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if service.http_processes == 1:
         guard = configured(service.max_header_bytes, service.header_timeout)  # header size and time limits
         uvicorn.run(asgi_app(settings, service, store_dir), http=guard, **options)

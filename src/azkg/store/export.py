@@ -116,9 +116,9 @@ def write_dump(store: pyoxigraph.Store, syntax: RdfSyntax, output: Output) -> No
     prefixes = None if syntax.name in ("ntriples", "nquads") else PREFIXES
     if syntax.name in QUAD_SYNTAXES:
         quads = store.quads_for_pattern(None, None, None, DATA_GRAPH)
-        pyoxigraph.serialize(quads, output, format=syntax.oxigraph, prefixes=prefixes)
+        pyoxigraph.serialize(quads, output, format=syntax.oxigraph, prefixes=prefixes)  # type: ignore[arg-type]  # write() only
     else:
-        store.dump(output, format=syntax.oxigraph, from_graph=DATA_GRAPH, prefixes=prefixes)
+        store.dump(output, format=syntax.oxigraph, from_graph=DATA_GRAPH, prefixes=prefixes)  # type: ignore[arg-type]  # write() only
 
 
 def write_figures_csv(store: pyoxigraph.Store, output: Output) -> None:

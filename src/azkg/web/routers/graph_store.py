@@ -28,6 +28,7 @@ async def store_get(request: Request) -> Response:
     graph = target_graph(request)
     offered = tuple(t for t in GRAPH_TYPES if t not in ("application/n-quads", "application/trig"))
     name = request.query_params.get("format")
+    media_type: str | None
     if name is not None:
         media_type = FORMAT_NAMES.get(name.lower(), name.lower())
         if media_type not in offered:

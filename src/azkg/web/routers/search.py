@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -37,7 +38,9 @@ async def search_route(
     media_type = choose(request.headers.get("accept"), OFFERED)
     if media_type is None:
         raise NotAcceptableError(f"search results are available as: {', '.join(OFFERED)}")
-    form = {"q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS}
+    form: dict[str, Any] = {
+        "q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS
+    }
     if media_type == "text/html" and q is None:
         return render(request, "search.html", **form, headers={"Vary": "Accept"})
     try:
@@ -53,7 +56,7 @@ async def search_route(
 
 
 async def _run(request: Request, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
-    asked = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
+    asked: dict[str, Any] = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
     check_request(**asked)  # before building an index for a request that cannot be answered
     path = await index_file(request)
     return await asyncio.to_thread(search, path, **asked), asked

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from typing import Any
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -144,5 +145,5 @@ def _iri(graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> str | None:
     return None if isinstance(graph, pyoxigraph.DefaultGraph) else graph.value
 
 
-def _name(graph: object) -> str:
+def _name(graph: Any) -> str:
     return "(the default graph)" if isinstance(graph, pyoxigraph.DefaultGraph) else f"<{graph.value}>"
