@@ -35,7 +35,8 @@ def find_entities_many(settings: Settings, names: list[str], limit: int = 10) ->
 def _named(record: Record, texts: dict[str, str], counts: dict[str, int]) -> NamedEntity:
     values = record.values
     entity_id = str(values.get("id") or "")
-    aliases = [str(n) for n in values.get("names") or [] if isinstance(n, str)]
+    names = values.get("names")
+    aliases = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     uses = tuple(NameUse(alias, tuple(s for s, text in texts.items() if alias in text)) for alias in aliases)
     return NamedEntity(entity_id, str(values.get("type") or ""), str(values.get("label") or ""), uses,
                        counts.get(entity_id, 0))
