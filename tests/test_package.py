@@ -9,6 +9,8 @@ import signal
 import site
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -83,26 +85,45 @@ def test_the_wheel_serves_the_bundled_graph_from_an_empty_folder(installed: Path
     empty.mkdir()
     where = _run([str(installed / "bin" / "python"), "-c", "import azkg.bundle as b; print(b.bundled_root())"], empty)
     assert Path(where.strip()).is_relative_to(installed), f"azkg came from elsewhere: {where}"
-    port = free_port()
-    environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data-home")}
-    process = subprocess.Popen(
-        [str(installed / "bin" / "azkg"), "serve", "--port", str(port)],
-        cwd=empty, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
+    with _serving(installed, empty, tmp_path / "data-home") as base:
         query = "SELECT ?label { <https://w3id.org/azkg/id/sumgayit-industrial-park> rdfs:label ?label }"
         answer = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
         assert answer.status_code == 200 and "Sumgayit" in answer.text, answer.text
         terms = "ASK { GRAPH ?g { <https://w3id.org/azkg/def/IndustrialPark> a ?class } }"
         assert httpx.get(base + "/sparql", params={"query": terms}, timeout=30).json()["boolean"], "the ontology"
+    assert list(empty.iterdir()) == [], "serving leaves nothing in the folder it ran in"
+
+
+@pytest.mark.slow
+def test_the_wheel_loads_and_serves_a_store_from_any_folder(installed: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.nt").write_text('<http://example.org/a> <http://example.org/b> "loaded" .\n', encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    store = tmp_path / "x" / "store"
+    _run([str(installed / "bin" / "azkg"), "load", str(tmp_path / "mine.nt"), "--store", str(store)], tmp_path)
+    with _serving(installed, tmp_path / "elsewhere", tmp_path / "data-home", "--store", str(store)) as base:
+        query = "SELECT ?o { <http://example.org/a> ?p ?o }"
+        answer = httpx.get(base + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
+        assert answer.status_code == 200 and "loaded" in answer.text, answer.text
+
+
+@contextmanager
+def _serving(installed: Path, cwd: Path, data_home: Path, *options: str) -> Iterator[str]:
+    """`azkg serve` of the installed wheel on a free port, stopped by its pid."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(installed / "bin" / "azkg"), "serve", "--port", str(port), *options],
+        cwd=cwd, env={**os.environ, "XDG_DATA_HOME": str(data_home)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
-    assert list(empty.iterdir()) == [], "serving leaves nothing in the folder it ran in"
 
 
 def _run(command: list[str], cwd: Path | None = None) -> str:
