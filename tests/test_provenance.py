@@ -233,6 +233,22 @@ def test_entities_by_name_answers_what_the_command_answers(server, client):
     assert found[0]["url"] == f"{server.base}/id/sumgayit-industrial-park"
 
 
+def test_entities_by_name_from_the_store_agree_with_the_curated_files_for_every_name(server, client):
+    """The service reads the graph, the command the curated files: for a graph built from those files
+    (the committed one), every name an entity has finds the same matches, names, sources and counts."""
+    import yaml
+
+    from azkg.build.lookup import find_entities_many
+    from azkg.settings import Paths
+
+    entities = yaml.safe_load((ROOT / "data" / "curation" / "entities.yaml").read_text(encoding="utf-8"))
+    names = sorted({name for e in entities for name in [e["label"], *(e.get("names") or [])]} | {"Sumgait park"})
+    expected = find_entities_many(Paths(ROOT), names, limit=100)
+    for name in names:
+        found = client.get(f"{server.base}/api/entities", params={"name": name, "limit": 100}).json()["entities"]
+        assert [{k: v for k, v in e.items() if k != "url"} for e in found] == [m.as_json() for m in expected[name]], name
+
+
 @pytest.mark.parametrize("params", [{}, {"name": ""}, {"name": "x" * 201}, {"name": "park", "limit": "0"}])
 def test_entities_by_name_refuses_bad_parameters(server, client, params):
     assert client.get(f"{server.base}/api/entities", params=params).status_code in (400, 422)

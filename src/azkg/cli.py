@@ -9,13 +9,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 import pyoxigraph
 
 from azkg import __version__
+from azkg.bundle import bundled_root, find_project, is_project
 from azkg.errors import AzkgError, UnknownFormatError
-from azkg.settings import CHILD_SETTINGS, SERVICE_SETTINGS, Paths, ServiceSettings, child_settings, find_root
+from azkg.settings import CHILD_SETTINGS, SERVICE_SETTINGS, Paths, ServiceSettings, child_settings
 from azkg.sparql.formats import rdf_syntax, result_formats
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
@@ -29,13 +31,30 @@ from azkg.store.telemetry import configure_logging
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Project folder holding ontology/ and data/ (default: found from the current folder).",
+    help="Project folder holding ontology/ and data/ (default: found from the current folder; outside one, "
+    "serve, query and export use the graph bundled with azkg).",
 )
 @click.pass_context
 def main(ctx: click.Context, root: Path | None) -> None:
     """azkg: Azerbaijan's industrial zones as a sourced knowledge graph."""
     configure_logging()
-    ctx.obj = Paths(root.resolve() if root else find_root())
+    project = root.resolve() if root else find_project()
+    if project is not None:
+        ctx.obj = Paths(project)
+        return
+    try:
+        ctx.obj = Paths(bundled_root(), project=False)
+    except FileNotFoundError as err:
+        _fail(ctx.invoked_subcommand or "", f"{err}; pass --root DIR, a project folder (holding ontology/ and data/)")
+
+
+def _need_project(paths: Paths, command: str) -> None:
+    """The build commands read and write a project's curated files, never the bundled copies."""
+    if paths.project and is_project(paths.root):
+        return
+    where = f"{paths.root} is not one" if paths.project else f"there is none at or above {Path.cwd()}"
+    _fail(command, f"needs a project folder (one holding ontology/ and data/) and {where}; run it inside one, "
+                   "or pass --root DIR")
 
 
 @main.command()
@@ -48,6 +67,7 @@ def main(ctx: click.Context, root: Path | None) -> None:
 @click.pass_obj
 def build(paths: Paths, check: bool, with_drafts: bool, output: Path | None) -> None:
     """Check the sources and curated claims and write data/triples.ttl, saying what changed."""
+    _need_project(paths, "build")
     if with_drafts != (output is not None) or (with_drafts and check):
         _fail("build", "--with-drafts and --output go together, without --check")
     try:
@@ -88,10 +108,11 @@ def build(paths: Paths, check: bool, with_drafts: bool, output: Path | None) -> 
 @click.pass_obj
 def add(paths: Paths, file: Path, retrieved, **given: str | None) -> None:
     """Register a new source: its text kept exactly as received, and what is known of it."""
+    _need_project(paths, "add")
     from azkg.build.registry import Registration, register
 
     given["id"] = given.pop("source_id")
-    options = {key: value for key, value in given.items() if value is not None}
+    options: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     if retrieved is not None:
         options["retrieved"] = retrieved.date()
     try:
@@ -109,6 +130,7 @@ def add(paths: Paths, file: Path, retrieved, **given: str | None) -> None:
 @click.pass_obj
 def reference(paths: Paths, write: bool) -> None:
     """The curation reference (metrics, units, relations, fields), generated from the ontology."""
+    _need_project(paths, "reference")
     from azkg.build.ontology import load_ontology
     from azkg.build.reference import render, replace_block
 
@@ -134,6 +156,8 @@ def stats(paths: Paths, write: bool) -> None:
     from azkg.build.ontology import load_ontology
     from azkg.build.stats import render, write_readme
 
+    if write:
+        _need_project(paths, "stats --write")
     try:
         graph = Graph().parse(paths.triples_file, format="turtle")
         ontology = load_ontology(paths.ontology_dir)
@@ -153,6 +177,7 @@ def stats(paths: Paths, write: bool) -> None:
 @click.pass_obj
 def draft(paths: Paths, source_id: str, output: Path | None, force: bool) -> None:
     """Draft claims of a registered source for a curator to review (every draft: line to be checked)."""
+    _need_project(paths, "draft")
     import datetime
 
     from azkg.build.drafting import draft_source, render
@@ -192,6 +217,7 @@ def entities() -> None:
 @click.pass_obj
 def entities_find(paths: Paths, name: str, limit: int, as_json: bool) -> None:
     """Every entity NAME may denote (case, diacritics, quote marks, legal forms ignored), near misses after."""
+    _need_project(paths, "entities find")
     from azkg.build.lookup import find_entities
 
     if not name.strip():
@@ -274,25 +300,25 @@ def query(paths: Paths, sparql: str, output: str, store_dir: Path | None) -> Non
         _fail("query", str(err))
 
 
-def _render(results: object, output: str) -> str:
+def _render(results: Any, output: str) -> str:
     written = {f.name: f.results for f in result_formats()}
     if isinstance(results, pyoxigraph.QueryBoolean):
         if output not in ("table", *written):
             raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for ASK")
         if output == "table":
             return ("true" if bool(results) else "false") + "\n"
-        return results.serialize(format=written[output]).decode("utf-8")
+        return results.serialize(format=written[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
     if isinstance(results, pyoxigraph.QuerySolutions):
         if output == "table":
             return render_table(results) + "\n"
         if output not in written:
             raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for SELECT")
-        return results.serialize(format=written[output]).decode("utf-8")
+        return results.serialize(format=written[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
     syntax = rdf_syntax("ttl" if output == "table" else output)
     return results.serialize(format=syntax.rdf).decode("utf-8")
 
 
-def _fail(command: str, message: str) -> None:
+def _fail(command: str, message: str) -> NoReturn:
     click.echo(f"azkg {command}: {message}", err=True)
     sys.exit(1)
 
@@ -333,6 +359,7 @@ def export(paths: Paths, name: str, store_dir: Path | None, output: Path | None,
         sys.exit(1)
     except OSError as err:
         _fail("export", f"cannot write {output or 'to standard output'}: {err.strerror or err}")
+    assert output is not None  # standard output returned above
     size = output.stat().st_size
     click.echo(f"wrote {output} ({size:,} bytes) in {time.perf_counter() - started:.2f} s", err=True)
 
@@ -393,7 +420,7 @@ def serve(paths: Paths, store_dir: Path | None, host: str, port: int, **given: o
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if service.http_processes == 1:
         guard = configured(service.max_header_bytes, service.header_timeout)  # header size and time limits
         uvicorn.run(asgi_app(paths, service, store_dir), http=guard, **options)

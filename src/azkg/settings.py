@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from azkg.bundle import user_store_dir
 from azkg.errors import SettingError
 
 
 @dataclass(frozen=True)
 class Paths:
     root: Path
+    project: bool = True  # False: root is the package's bundled copy, read-only, outside any project
 
     @property
     def ontology_dir(self) -> Path:
@@ -51,7 +53,7 @@ class Paths:
 
     @property
     def store_dir(self) -> Path:
-        return self.root / ".azkg" / "store"
+        return self.root / ".azkg" / "store" if self.project else user_store_dir()
 
     @property
     def ontology_files(self) -> list[Path]:
@@ -63,15 +65,6 @@ class Paths:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project root: the nearest folder at or above `start` that holds ontology/ and data/."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "ontology").is_dir() and (folder / "data").is_dir():
-            return folder
-    return here
 
 
 Check = Callable[[str, typing.Any], "str | None"]  # (name, value) -> what is wrong, or None
@@ -302,9 +295,11 @@ CHILD_SETTINGS = "AZKG_CHILD_SETTINGS"  # the environment variable by which `ser
 def child_settings(paths: Paths, service: ServiceSettings, store_dir: Path) -> str:
     """What each process of `serve --processes N` serves with, whole, as JSON: uvicorn starts them afresh,
     so they cannot be handed objects, and re-reading AZKG_* piecemeal would let them drift from the parent."""
-    return json.dumps({"root": str(paths.root), "store": str(store_dir), "service": asdict(service)})
+    return json.dumps(
+        {"root": str(paths.root), "project": paths.project, "store": str(store_dir), "service": asdict(service)}
+    )
 
 
 def read_child_settings(text: str) -> tuple[Paths, ServiceSettings, Path]:
     given = json.loads(text)
-    return Paths(Path(given["root"])), ServiceSettings(**given["service"]), Path(given["store"])
+    return Paths(Path(given["root"]), given["project"]), ServiceSettings(**given["service"]), Path(given["store"])

@@ -151,11 +151,12 @@ class ClaimReader:
         }
         if len(amounts) == 1:
             value, currency = amounts[0]
-            return [FigureClaim(**shared, value=value, currency=currency, same_figure=())]
-        ids = [f"{common['id']}-{currency.lower()}" for _, currency in amounts]
+            # None only beside a reported problem, and then no claim is kept
+            return [FigureClaim(**shared, value=value, currency=currency, same_figure=())]  # type: ignore[arg-type]
+        ids = [f"{common['id']}-{currency.lower()}" for _, currency in amounts]  # type: ignore[union-attr]
         return [
             FigureClaim(
-                **{**shared, "id": claim_id}, value=value, currency=currency,
+                **{**shared, "id": claim_id}, value=value, currency=currency,  # type: ignore[arg-type]
                 same_figure=tuple(i for i in ids if i != claim_id),
             )
             for claim_id, (value, currency) in zip(ids, amounts, strict=True)
@@ -182,7 +183,7 @@ class ClaimReader:
         if not isinstance(given, Record) or len(given.values) < 2:
             read.fail("values", "must map two or more currencies to values, such as {AZN: 8100000000, USD: 4700000000}")
             return [(None, None)]
-        amounts = []
+        amounts: list[tuple[Decimal | None, str | None]] = []
         for currency, raw in given.values.items():
             try:
                 value = parse_decimal(str(raw))
@@ -243,9 +244,9 @@ class ClaimReader:
             read.fail("since", f"the year {str(since)[:4]} is not in the quote; quote the words that date it")
         return RelationClaim(
             **common,
-            relation=relation,
+            relation=relation,  # type: ignore[arg-type]  # None only beside a reported problem
             object_entity=target[0],
-            object_value=target[1],
+            object_value=target[1],  # type: ignore[arg-type]
             since=since,
             date_basis=read.text("date_basis"),
         )

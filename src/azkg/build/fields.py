@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from azkg.build.located_yaml import Record
 from azkg.errors import Problem
@@ -43,7 +43,7 @@ class FieldReader:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             self.fail(key, "must be a list of non-empty texts, such as [Sumgayit, SCIP]")
             return ()
-        return tuple(value)
+        return tuple(cast(list[str], value))
 
     def parsed(self, key: str, parse: Callable[[str], T], required: bool = False) -> T | None:
         text = self.text(key, required)

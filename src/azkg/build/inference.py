@@ -38,7 +38,7 @@ def entailed(data: Graph, ontology: Ontology) -> Graph:
     DeductiveClosure(RDFS_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     extra = Graph()
     for s, p, o in closure:
-        triple = (s, p, literals.get(o, o))  # type: ignore[arg-type]
+        triple = (s, p, literals.get(o, o))  # type: ignore[call-overload]
         if _is_data_iri(s) and triple not in data and not (p == RDF.type and o == RDFS.Resource):
             extra.add(triple)
     return extra

@@ -1,57 +1,21 @@
 """Which entities a name may denote: `azkg entities find NAME` and /api/entities?name=.
 
 Read straight from the curated files (entities.yaml, the source texts, the claims), not from the
-built graph, so a curator can look a name up while a new article is half curated.
+built graph, so a curator can look a name up while a new article is half curated; ranked by
+`azkg.names`, as the service ranks the same look-up answered from the store.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from azkg.build import located_yaml
 from azkg.build.located_yaml import Record
 from azkg.errors import CurationError, Problem
-from azkg.names import normalise, similarity
+from azkg.names import EntityMatch, NamedEntity, NameUse, rank_entities
 from azkg.settings import Paths
 
-GENERIC = frozenset(
-    {
-        "industrial", "park", "parks", "zone", "zones", "district", "districts", "quarter", "economic", "plant",
-        "factory", "company", "production", "of", "and", "the", "city", "region", "free", "special",
-    }
-)
-NEAR = 0.8  # below this ratio a name is not offered as "did you mean"
 COUNTED = ("about", "object", "product", "counterparty")  # claim fields that name an entity
-
-
-@dataclass(frozen=True)
-class NameUse:
-    name: str
-    sources: tuple[str, ...]  # ids of the sources whose text uses the name verbatim
-
-
-@dataclass(frozen=True)
-class EntityMatch:
-    id: str
-    type: str
-    label: str
-    names: tuple[NameUse, ...]
-    facts: int  # curated claims that name the entity
-    matched: str  # the label or alias that matched best
-    score: float  # 1.0 for the same name up to case, diacritics, quote marks and legal forms
-
-    @property
-    def exact(self) -> bool:
-        return self.score == 1.0
-
-    def as_json(self) -> dict:
-        """The shape `azkg entities find --json` prints and /api/entities?name= answers."""
-        return {
-            "id": self.id, "type": self.type, "label": self.label, "exact": self.exact,
-            "score": round(self.score, 3), "matched": self.matched, "facts": self.facts,
-            "names": [{"name": use.name, "sources": list(use.sources)} for use in self.names],
-        }
 
 
 def find_entities(paths: Paths, name: str, limit: int = 10) -> list[EntityMatch]:
@@ -64,45 +28,18 @@ def find_entities_many(paths: Paths, names: list[str], limit: int = 10) -> dict[
     unknown name of an article)."""
     texts = _source_texts(paths.sources_dir)
     counts = _claim_counts(paths.curation_dir, paths.entities_file)
-    records = _entity_records(paths)
-    answers = {}
-    for name in names:
-        found = [m for m in (_match(record, name, texts, counts) for record in records) if m is not None]
-        found.sort(key=lambda m: (-m.score, m.label.casefold()))
-        answers[name] = found[:limit]
-    return answers
+    entities = [_named(record, texts, counts) for record in _entity_records(paths)]
+    return {name: rank_entities(entities, name, limit) for name in names}
 
 
-def _match(record: Record, name: str, texts: dict[str, str], counts: dict[str, int]) -> EntityMatch | None:
+def _named(record: Record, texts: dict[str, str], counts: dict[str, int]) -> NamedEntity:
     values = record.values
-    entity_id, label = str(values.get("id") or ""), str(values.get("label") or "")
-    aliases = [str(n) for n in values.get("names") or [] if isinstance(n, str)]
-    candidates = [label, *aliases, entity_id.replace("-", " ")]
-    score, matched = max((_score(name, candidate), candidate) for candidate in candidates if candidate)
-    if score < NEAR:
-        return None
+    entity_id = str(values.get("id") or "")
+    names = values.get("names")
+    aliases = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     uses = tuple(NameUse(alias, tuple(s for s, text in texts.items() if alias in text)) for alias in aliases)
-    return EntityMatch(entity_id, str(values.get("type") or ""), label, uses, counts.get(entity_id, 0), matched, score)
-
-
-def _score(asked: str, candidate: str) -> float:
-    wanted, known = _without_article(normalise(asked)), _without_article(normalise(candidate))
-    if wanted == known:
-        return 1.0
-    # "Sumgait Industrial Park" is near "Sumgayit Industrial Park" but not "Mingachevir Industrial
-    # Park": generic words would make every park look alike, so the rest of the name decides
-    distinct_wanted, distinct_known = _distinctive(wanted), _distinctive(known)
-    if distinct_wanted and distinct_known:
-        return min(similarity(distinct_wanted, distinct_known), 0.99)
-    return min(similarity(wanted, known), 0.99)
-
-
-def _without_article(name: str) -> str:
-    return name.removeprefix("the ")
-
-
-def _distinctive(name: str) -> str:
-    return " ".join(word for word in name.split() if word not in GENERIC)
+    return NamedEntity(entity_id, str(values.get("type") or ""), str(values.get("label") or ""), uses,
+                       counts.get(entity_id, 0))
 
 
 def _entity_records(paths: Paths) -> list[Record]:

@@ -36,7 +36,7 @@ class Ontology:
         return self._local_names(OWL.DatatypeProperty)
 
     def range_of(self, prop: URIRef) -> URIRef | None:
-        return next(iter(sorted(self.graph.objects(prop, RDFS.range))), None)
+        return next(iter(sorted(self.graph.objects(prop, RDFS.range))), None)  # type: ignore[type-var, return-value]  # IRIs
 
     def concepts(self, vocabulary: str) -> dict[str, URIRef]:
         """Concepts of one controlled vocabulary, keyed by the last segment of their IRI."""
@@ -52,7 +52,7 @@ class Ontology:
         return sorted(words, key=lambda w: (-len(w), w))
 
     def superclasses(self, cls: URIRef) -> set[URIRef]:
-        return set(self.graph.transitive_objects(cls, RDFS.subClassOf))
+        return set(self.graph.transitive_objects(cls, RDFS.subClassOf))  # type: ignore[arg-type]  # IRIs
 
     def _local_names(self, kind: URIRef) -> dict[str, URIRef]:
         return {

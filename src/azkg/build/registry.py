@@ -14,6 +14,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from azkg.build import located_yaml
 from azkg.build.dates import DateFormatError, parse_timestamp
@@ -120,7 +121,7 @@ class _Known:
 def _registered(paths: Paths) -> list[_Known]:
     known = []
     for text_path in sorted(paths.sources_dir.glob("*.txt")):
-        url = None
+        url: Any = None
         meta_path = text_path.with_suffix(".yaml")
         if meta_path.exists():
             try:

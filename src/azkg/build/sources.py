@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import Literal
 from rdflib.namespace import XSD
@@ -97,7 +98,7 @@ def _load_one(text_path: Path, meta_path: Path, shown: Callable[[Path], str]) ->
         if k not in FIELDS
     ]
     problems += [meta.problem(k, "is required") for k in sorted(REQUIRED) if not meta.values.get(k)]
-    values = {k: v for k, v in meta.values.items() if isinstance(v, str) or v is None}
+    values: dict[str, Any] = {k: v for k, v in meta.values.items() if isinstance(v, str) or v is None}
     if values.get("id") and values["id"] != text_path.stem:
         problems.append(meta.problem("id", f"'{values['id']}' differs from the file name '{text_path.stem}'"))
     elif values.get("id") and not is_slug(values["id"]):

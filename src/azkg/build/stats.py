@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
@@ -24,7 +25,7 @@ END = "<!-- end of the generated figures -->"
 def render(graph: Graph, ontology: Ontology) -> str:
     facts = {kind: set(graph.subjects(RDF.type, kind)) for kind in (AZKG.FigureFact, AZKG.RelationFact)}
     figures, relations = len(facts[AZKG.FigureFact]), len(facts[AZKG.RelationFact])
-    sources = sorted(graph.subjects(RDF.type, AZKG.SourceDocument))
+    sources: list[Any] = sorted(graph.subjects(RDF.type, AZKG.SourceDocument))
     per_source = Counter(str(graph.value(f, AZKG.statedIn)) for kinds in facts.values() for f in kinds)
     rows = [
         ("sources", f"{len(sources)}: " + "; ".join(_source(graph, s, per_source[str(s)]) for s in sources)),
@@ -71,7 +72,7 @@ def _source(graph: Graph, source: URIRef, facts: int) -> str:
 
 
 def _entities(graph: Graph, ontology: Ontology) -> str:
-    entities = {s for s in graph.subjects(RDF.type, None) if str(s).startswith(ENTITY_BASE)}
+    entities: set[Any] = {s for s in graph.subjects(RDF.type, None) if str(s).startswith(ENTITY_BASE)}
     counts = Counter(_most_specific(graph, ontology, e) for e in entities)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     parts = [f"{n} {_plural(label, n)}" for label, n in ranked]
@@ -79,7 +80,7 @@ def _entities(graph: Graph, ontology: Ontology) -> str:
 
 
 def _most_specific(graph: Graph, ontology: Ontology, entity: URIRef) -> str:
-    types = {t for t in graph.objects(entity, RDF.type) if str(t).startswith(str(AZKG))}
+    types: set[Any] = {t for t in graph.objects(entity, RDF.type) if str(t).startswith(str(AZKG))}
     narrowest = [t for t in types if not any(o != t and t in ontology.superclasses(o) for o in types)]
     return min((_label(ontology.graph, t) for t in narrowest), default="untyped")
 
@@ -96,7 +97,7 @@ def _conflicts(graph: Graph, ontology: Ontology) -> list[str]:
     return [*lines, ""]
 
 
-def _label(graph: Graph, term: object) -> str:
+def _label(graph: Graph, term: Any) -> str:
     for prop in (SKOS.prefLabel, RDFS.label):
         value = graph.value(term, prop)
         if value is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph
 from pyshacl import validate
@@ -75,7 +76,7 @@ def _shacl(data: Graph, shapes_file: Path) -> list[Violation]:
     return sorted(found, key=lambda v: (v.focus, v.path, v.message))
 
 
-def _relation_targets(shapes: Graph, shape: object) -> tuple[tuple[str, str], ...]:
+def _relation_targets(shapes: Graph, shape: Any) -> tuple[tuple[str, str], ...]:
     """The relations a shape targets the subjects or objects of (looking up from a property shape)."""
     node_shape = next(iter(shapes.subjects(SH.property, shape)), shape)
     targets = [("subject", _term(p)) for p in shapes.objects(node_shape, SH.targetSubjectsOf)]
@@ -94,7 +95,7 @@ def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
         text = query_file.read_text(encoding="utf-8")
         message = text.splitlines()[0].lstrip("# ").strip()
         try:
-            solutions = store.query(text)
+            solutions = cast(pyoxigraph.QuerySolutions, store.query(text))  # the checks are SELECTs
         except SyntaxError as err:
             raise OntologyError(f"{query_file.name}: not valid SPARQL: {err}") from err
         has_value = any(variable.value == "value" for variable in solutions.variables)

@@ -54,6 +54,13 @@ class Format:
         return self.media_types[0]
 
     @property
+    def rdf_format(self) -> RdfFormat:
+        """pyoxigraph's format of an RDF syntax (rdf_syntax and the graph offers give only those)."""
+        if self.rdf is None:
+            raise UnknownFormatError(f"{self.name} is not an RDF format")
+        return self.rdf
+
+    @property
     def extension(self) -> str:
         return self.suffixes[0]
 

@@ -82,7 +82,7 @@ def unescape_codepoints(text: str) -> str:
     while (index := text.find("\\", index)) != -1:
         match = _UNICODE_ESCAPE.match(text, index)
         code = int(match.group(1) or match.group(2), 16) if match else None
-        if code is None or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        if match is None or code is None or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             index += {"u": 6, "U": 10}.get(text[index + 1 : index + 2], 2)
             continue
         out += [text[start:index], chr(code)]
@@ -104,6 +104,7 @@ def tokens(text: str) -> Iterator[tuple[str, str, int]]:
             kind, value = "punct", "<=" if text.startswith("<=", position) else "<"
         else:
             match = TOKEN.match(text, position)
+            assert match is not None and match.lastgroup is not None  # punct matches any character
             kind, value = match.lastgroup, match.group()
         position += len(value)
         if kind in ("ws", "comment"):

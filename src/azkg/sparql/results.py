@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
@@ -158,7 +159,7 @@ def _csv(variables: list[str], link: str | None):
     return ",".join(variables) + "\r\n", row, "\r\n", "\r\n"
 
 
-def _csv_cell(term: object) -> str:
+def _csv_cell(term: Any) -> str:
     if term is None:
         return ""
     text = term.value if isinstance(term, pyoxigraph.NamedNode | pyoxigraph.Literal) else f"_:{term.value}"

@@ -76,7 +76,7 @@ class Export:
 
 def _rdf_export(name: str) -> Export:
     syntax = rdf_syntax(name)
-    title = f"the data graph as {syntax.rdf.name}"
+    title = f"the data graph as {syntax.rdf_format.name}"
     return Export(name, f"azkg.{syntax.extension}", syntax.media_type, title, syntax)
 
 
@@ -117,9 +117,9 @@ def write_dump(store: pyoxigraph.Store, syntax: Format, output: Output) -> None:
     prefixes = None if syntax.name in ("ntriples", "nquads") else PREFIXES
     if syntax.name in QUAD_SYNTAXES:
         quads = store.quads_for_pattern(None, None, None, DATA_GRAPH)
-        pyoxigraph.serialize(quads, output, format=syntax.rdf, prefixes=prefixes)
+        pyoxigraph.serialize(quads, output, format=syntax.rdf, prefixes=prefixes)  # type: ignore[arg-type]  # write() only
     else:
-        store.dump(output, format=syntax.rdf, from_graph=DATA_GRAPH, prefixes=prefixes)
+        store.dump(output, format=syntax.rdf, from_graph=DATA_GRAPH, prefixes=prefixes)  # type: ignore[arg-type]  # write() only
 
 
 def write_figures_csv(store: pyoxigraph.Store, output: Output) -> None:

@@ -67,7 +67,7 @@ class _Running:
 
     def demote(self) -> None:
         with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
-            os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)
+            os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)  # type: ignore[arg-type]  # started
             self.worker.demoted = True
 
 
@@ -165,7 +165,7 @@ class QueryPool:
     async def _receive(self, ticket: Ticket) -> tuple:
         remaining = ticket.deadline - self.scheduler.clock()
         try:
-            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))  # type: ignore[union-attr]  # set when sent
         except TimeoutError:
             self.telemetry.query_timed_out()
             raise DeadlineError("the query ran past its time limit") from None
@@ -298,7 +298,7 @@ def _promote(worker: _Worker) -> bool:
     """A demoted worker back to normal priority; False where that is not allowed (raising priority
     needs a privilege), and the worker is replaced instead."""
     try:
-        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)
+        os.setpriority(os.PRIO_PROCESS, worker.process.pid, 0)  # type: ignore[arg-type]  # started
     except (OSError, AttributeError):
         return False
     worker.demoted = False

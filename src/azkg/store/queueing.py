@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from azkg.errors import AzkgError
 
@@ -60,7 +60,7 @@ class Ticket:
     arrived: float
     deadline: float
     heavy: bool = False
-    future: asyncio.Future | None = None
+    future: asyncio.Future | None = None  # set while it waits for a worker
     timer: asyncio.TimerHandle | None = None
     gone: bool = False  # left its line (expired or cancelled); skipped when reached
     admitted: bool = False
@@ -152,8 +152,8 @@ class Scheduler:
         max_waiting: int = 10_000,
         heavy_after: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
-        start: Callable[[Ticket, object], None] | None = None,
-        drop: Callable[[object], None] | None = None,
+        start: Callable[[Ticket, Any], None] | None = None,
+        drop: Callable[[Any], None] | None = None,
     ):
         self.workers, self.max_waiting, self.heavy_after, self.clock = workers, max_waiting, heavy_after, clock
         # called with (ticket, worker) at the hand-over itself, so that the worker starts at once rather
@@ -265,10 +265,10 @@ class Scheduler:
             ticket = self._next()
             if ticket is None:
                 return
-            ticket.timer.cancel()
+            ticket.timer.cancel()  # type: ignore[union-attr]  # a waiting ticket has its timer and future
             worker = self.idle.pop()
             self._hand_over(ticket, worker)
-            ticket.future.set_result(worker)
+            ticket.future.set_result(worker)  # type: ignore[union-attr]
 
     def _next(self) -> Ticket | None:
         """The oldest waiter that may run now: light first in its line, heavy only while a heavy slot is free."""

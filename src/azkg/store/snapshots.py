@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph
 
@@ -86,7 +86,7 @@ def open_reader(store_dir: Path) -> tuple[pyoxigraph.Store, Snapshot]:
         raise StoreError(f"{snapshot.path}: cannot open the store snapshot: {err}") from err
 
 
-def evaluate(store: pyoxigraph.Store, query: str) -> object:
+def evaluate(store: pyoxigraph.Store, query: str) -> Any:  # the caller knows its query's form
     """Run a query over the union of all graphs; a malformed query raises QueryError with its position."""
     try:
         return store.query(query, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
@@ -224,11 +224,11 @@ class Writer:
     def _load_one(
         self, path: Path, syntax: Format, graph: pyoxigraph.NamedNode | None, progress: Progress | None
     ) -> int:
-        to_graph = graph if graph is not None and not syntax.rdf.supports_datasets else None
+        to_graph = graph if graph is not None and not syntax.rdf_format.supports_datasets else None
         try:
             with path.open("rb") as raw:
                 reader = _CountingReader(raw, progress)
-                self.store.bulk_load(reader, syntax.rdf, to_graph=to_graph)
+                self.store.bulk_load(reader, syntax.rdf, to_graph=to_graph)  # type: ignore[arg-type]  # read() is all it uses
                 return reader.count
         except FileNotFoundError:
             raise StoreError(f"{path}: no such file") from None
@@ -243,7 +243,7 @@ class Writer:
         snapshots.mkdir(exist_ok=True)
         previous = current_snapshot(self.dir)
         name = f"{time.time_ns():020d}"
-        record = {"snapshot": name, "source_sha256": source_sha256, "triples": len(self.store)}
+        record: dict[str, Any] = {"snapshot": name, "source_sha256": source_sha256, "triples": len(self.store)}
         try:
             self.store.flush()
             self.store.backup(str(snapshots / name))

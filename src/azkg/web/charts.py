@@ -38,7 +38,7 @@ def figure_charts(facts: list[dict], conflicted: set[str]) -> list[dict]:
     groups: dict[tuple, list[dict]] = {}
     for fact in figures:
         groups.setdefault(group_key(fact), []).append(fact)
-    charts = []
+    charts: list[dict] = []
     for members in groups.values():
         if len(members) >= 2:
             charts.append(chart(len(charts), members, conflicted, colours))
@@ -286,7 +286,7 @@ def _tick_label(when: float, step: int) -> str:
 def dodge(marks: list[dict]) -> list[float]:
     """Marks at the same time side by side, not on top of each other."""
     seen: dict[float | None, int] = {}
-    offsets = []
+    offsets: list[float] = []
     for m in marks:
         key = None if m["x"] is None else round((m["x"] + (m["x_end"] or m["x"])) / 2, 3)
         count = seen[key] = seen.get(key, -1) + 1

@@ -31,12 +31,12 @@ def _from_environment() -> tuple[int, float]:
 class GuardedHttpTools(LongUrlProtocol):
     """httptools with limits on the head, and a URL too long for its parser marked for a 414."""
 
-    max_header_bytes: int | None = None  # None: handed down (the processes of serve --processes N)
-    header_timeout: float | None = None
+    max_header_bytes: int = 0  # 0: handed down (the processes of serve --processes N); settings refuse 0
+    header_timeout: float = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if self.max_header_bytes is None or self.header_timeout is None:
+        if not self.max_header_bytes or not self.header_timeout:
             self.max_header_bytes, self.header_timeout = _from_environment()
         self._head_open, self._head_bytes, self._refused = True, 0, False
         self._head_timer: asyncio.TimerHandle | None = None

@@ -35,4 +35,4 @@ def service_description(endpoint: str, allow_service: bool) -> str:
 def as_format(turtle: str, syntax: pyoxigraph.RdfFormat) -> bytes:
     if syntax == pyoxigraph.RdfFormat.TURTLE:
         return turtle.encode("utf-8")
-    return pyoxigraph.serialize(pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=syntax)
+    return pyoxigraph.serialize(pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=syntax)  # type: ignore[return-value]  # bytes: no output given

@@ -6,6 +6,7 @@ the JSON API and the HTML pages cannot drift apart."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from azkg.web.links import Links
 from azkg.web.lookups import Iri
@@ -22,12 +23,12 @@ class Namer:
     def __init__(self, labels: dict[str, str], links: Links):
         self.labels, self.links = labels, links
 
-    def ref(self, iri: str | None) -> dict | None:
+    def ref(self, iri: str | None) -> Any:  # None for no IRI
         if iri is None:
             return None
         return {"iri": iri, "label": self.labels.get(iri), "url": self.links.href(iri)}
 
-    def value(self, text: str) -> dict:
+    def value(self, text: str) -> dict | None:
         """An object that may be an IRI (a reference) or a literal (its text)."""
         return self.ref(text) if isinstance(text, Iri) else {"value": text}
 

@@ -93,7 +93,8 @@ class WriteFailedError(AzkgError):
 
     def __init__(self, failure: Failed):
         super().__init__(failure.message)
-        self.status, self.code, self.headers = failure.status, failure.code, {}
+        self.headers: dict[str, str] = {}
+        self.status, self.code = failure.status, failure.code
 
 
 async def run_write(job: Job, limits: WriteLimits) -> bool:

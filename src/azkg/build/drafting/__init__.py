@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from azkg.build.drafting import metrics, qualifiers
 from azkg.build.drafting.context import SUBJECTS, Context
@@ -53,7 +54,7 @@ class Draft:
     source: str
     curated_on: str
     claims: list[Claim]
-    proposed: list[dict[str, object]]
+    proposed: list[dict[str, Any]]
 
 
 def draft_source(paths: Paths, source_id: str, curated_on: str) -> Draft:
@@ -133,9 +134,9 @@ def draft_text(
     proposed, spans = _proposals(text, context, vocabulary, look_up)
     for claim in claims:
         if claim.fields.get("about") is None:
-            sentence = context.sentence_at(claim.start)
+            around = context.sentence_at(claim.start)
             for (start, _end), entry in spans:
-                if sentence is not None and sentence.span.start <= start < sentence.span.end:
+                if around is not None and around.span.start <= start < around.span.end:
                     hint = f"the sentence names '{entry['label']}', proposed as entity {entry['id']}"
                     if "draft" in entry:
                         hint += f" ({entry['draft']})"
@@ -273,7 +274,7 @@ def _conflicts(fields: dict[str, object], existing: list[Existing]) -> list[str]
     about, metric = fields.get("about"), fields.get("metric")
     if not about or not metric:
         return []
-    measures = (
+    measures: Any = (  # {currency or unit: value}
         fields["values"] if "values" in fields else {fields.get("currency") or fields.get("unit"): fields["value"]}
     )
     notes = []

@@ -107,7 +107,8 @@ class EntityIndex:
     def named_inside(self, fragment: str, types: set[str]) -> list[Entity]:
         """Entities of `types` one of whose names is a part of `fragment` ("mirror sheet" in "mirror sheet
         production plant"), the longest names first and no two overlapping."""
-        folded, found, taken = fold(fragment), [], []
+        folded, found = fold(fragment), []
+        taken: list[tuple[int, int]] = []
         for key in sorted(self._names, key=lambda k: (-len(k), k)):
             if key == folded.strip():
                 continue

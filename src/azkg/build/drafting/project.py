@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -87,7 +88,7 @@ def load_entities(path: Path) -> list[Entity]:
             else ()
         )
         code = item.get("code") if isinstance(item.get("code"), str) else None
-        label = item.get("label") if isinstance(item.get("label"), str) else item["id"]
+        label = cast(str, item.get("label") if isinstance(item.get("label"), str) else item["id"])
         entities.append(Entity(item["id"], str(item.get("type") or ""), label, names, code))
     return entities
 

@@ -461,7 +461,7 @@ def _place_openers(s: Scope) -> Iterator[Relation]:
         if places and text[places[0].end : places[0].end + 1] == ",":
             after = [m for m in of(ORGANISATIONS) if m.start > places[0].end]
             if after and re.fullmatch(r",\s+(?:an?\s+|the\s+)?", text[places[0].end : after[0].start]):
-                end = after[0].end + (re.match(r"\s+\w+\s+\w+", text[after[0].end :]) or re.match("", "")).end()
+                end = after[0].end + (re.match(r"\s+\w+\s+\w+", text[after[0].end :]) or re.match("", "")).end()  # type: ignore[union-attr]  # "" matches ""
                 place, company = places[0], after[0]
                 if place.type in ZONES:
                     yield Relation(company.id, "residentIn", place.id, None, span.start, end, "'In <zone>, <company>'")
@@ -496,7 +496,7 @@ def _loans(s: Scope) -> Iterator[Relation]:
             subject, why = context.subject(sentence, span.start, FACILITIES | ORGANISATIONS)
             if subject is not None and subject.id != lender.id:
                 end = lender.end + gave.end() if gave else lender.end
-                start = lender.start if gave else span.start + took.start()
+                start = lender.start if gave else span.start + took.start()  # type: ignore[union-attr]  # took, when not gave
                 yield Relation(
                     subject.id, "loanFrom", lender.id, None, start, end, f"a loan from it; the borrower {why}"
                 )

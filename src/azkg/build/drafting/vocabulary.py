@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph
 
@@ -45,14 +46,13 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
 
     def concepts(kind: str) -> dict[str, tuple[str, ...]]:
         found: dict[str, set[str]] = {}
-        for row in store.query(QUERY % (DEF + kind)):
+        for row in cast(pyoxigraph.QuerySolutions, store.query(QUERY % (DEF + kind))):
             concept = row["concept"].value.rsplit("/", 1)[-1]
             found.setdefault(concept, set()).add(row["label"].value)
         return {key: tuple(sorted(labels)) for key, labels in sorted(found.items())}
 
-    classes = frozenset(
-        row["class"].value.removeprefix(DEF) for row in store.query(CLASSES) if row["class"].value.startswith(DEF)
-    )
+    rows = cast(pyoxigraph.QuerySolutions, store.query(CLASSES))
+    classes = frozenset(row["class"].value.removeprefix(DEF) for row in rows if row["class"].value.startswith(DEF))
     return Vocabulary(
         concepts("Metric"), concepts("Unit"), concepts("Approximation"), concepts("FigureStatus"), classes
     )

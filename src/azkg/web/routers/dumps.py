@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -54,7 +55,9 @@ async def dump_index(request: Request) -> Response:
         for export in EXPORTS
     ]
     modified = datetime.fromtimestamp(snapshot_time(snapshot), UTC).isoformat(timespec="seconds")
-    context = {"graph": DATA_GRAPH.value, "modified": modified, "store_triples": snapshot.triples, "dumps": dumps}
+    context: dict[str, Any] = {
+        "graph": DATA_GRAPH.value, "modified": modified, "store_triples": snapshot.triples, "dumps": dumps
+    }
     if media_type == HTML.media_type:
         return render(request, "dumps.html", headers={"Vary": "Accept"}, **context)
     return JSONResponse(context, headers={"Vary": "Accept"})
@@ -164,7 +167,7 @@ async def _start_dump(store_dir: Path, export: Export, compress: bool) -> tuple[
         target=channel.run, args=(store_dir, export, compress), name=f"dump {export.filename}", daemon=True
     )
     thread.start()
-    first = await channel.queue.get()
+    first: Any = await channel.queue.get()  # the snapshot, or what stopped the thread
     if isinstance(first, BaseException):
         channel.stop()
         raise first

@@ -4,13 +4,15 @@ from the named queries in `azkg/sparql/queries/` (docs/provenance.md shows them)
 
 from __future__ import annotations
 
-import asyncio
+from collections import defaultdict
 
 from fastapi import APIRouter, Query, Request
 
-from azkg.build.lookup import find_entities
-from azkg.errors import NotFoundError, RequestError
+from azkg.errors import RequestError
+from azkg.names import NamedEntity, NameUse, rank_entities
+from azkg.prefixes import PREFIXES
 from azkg.web.links import Links
+from azkg.web.lookups import select
 from azkg.web.provenance_views import conflicts_view, entity_view, fact_view, source_view
 
 router = APIRouter(prefix="/api", tags=["provenance"])
@@ -21,14 +23,32 @@ async def entities_named(
     name: str = Query(min_length=1, max_length=200, description="A name as an article writes it"),
     limit: int = Query(10, ge=1, le=100),
 ) -> dict:
-    """Read from the curated files beside the service (as `azkg entities find`), so a curator can look
-    a name up before the article is built; exact matches first, then near misses."""
-    paths = request.app.state.paths
-    if not paths.entities_file.exists():
-        raise NotFoundError("this service has no curated files beside it (data/curation/entities.yaml)")
-    matches = await asyncio.to_thread(find_entities, paths, name, limit)
+    """Answered from the store, as last built, in the shape and order of `azkg entities find --json`
+    (which reads the curated files, so a curator can look a name up before the article is built);
+    exact matches first, then near misses."""
+    matches = rank_entities(_named_entities(await select(request, "entity-names")), name, limit)
     links = Links.of(request)
     return {"name": name, "entities": [{**m.as_json(), "url": links.url(f"id/{m.id}")} for m in matches]}
+
+
+def _named_entities(rows: list[dict[str, str]]) -> list[NamedEntity]:
+    """The rows of entity-names.rq (one per entity and role) gathered into one record per entity."""
+    fields: dict[str, dict[str, str]] = defaultdict(dict)
+    uses: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        entity = row["entity"].removeprefix(PREFIXES["id"])
+        if row["role"] == "name":
+            uses[entity][row["value"]].append(row["source"])
+        else:
+            fields[entity][row["role"]] = row["value"]
+    return [
+        NamedEntity(
+            entity, found.get("type", ""), found.get("label", ""),
+            tuple(NameUse(used, tuple(sorted(sources))) for used, sources in uses[entity].items()),
+            int(found.get("facts", 0)),
+        )
+        for entity, found in fields.items()
+    ]
 
 
 @router.get(

@@ -5,6 +5,7 @@ suffix (.ttl, .nt, .jsonld, .rdf, .html). The RDF comes from the describe-*.rq n
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -82,7 +83,7 @@ def _dereference(kind: str):
 
 async def page(request: Request, kind: str, stem: str, path: str) -> Response:
     links = Links.of(request)
-    context = {"alternates": alternates(links, path), "path": path}
+    context: dict[str, Any] = {"alternates": alternates(links, path), "path": path}
     headers = {"Vary": "Accept"}
     if kind == "id":
         view = await provenance.entity_view(request, stem)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -35,7 +36,9 @@ async def search_route(
     """`q`: the words (the last one may be the start of a word); `kind`: entity or fact (both when
     left out); `limit`: hits per page, 1 to 100; `offset`: hits to skip."""
     media_type = negotiate(LISTING_OFFER, request.headers.get("accept"), "search results are available as: {types}")
-    form = {"q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS}
+    form: dict[str, Any] = {
+        "q": q, "kind": kind or None, "limit": limit, "offset": offset, "max_chars": MAX_QUERY_CHARS
+    }
     if media_type == HTML.media_type and q is None:
         return render(request, "search.html", **form, headers={"Vary": "Accept"})
     try:
@@ -51,7 +54,7 @@ async def search_route(
 
 
 async def _run(request: Request, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
-    asked = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
+    asked: dict[str, Any] = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
     check_request(**asked)  # before building an index for a request that cannot be answered
     path = await index_file(request)
     return await asyncio.to_thread(search, path, **asked), asked

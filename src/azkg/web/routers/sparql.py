@@ -199,5 +199,5 @@ def _description(request: Request) -> Response:
     media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
     endpoint = Links.of(request).url("sparql")  # public_url when set, not whatever Host the request names
     text = service_description(endpoint, request.app.state.service.allow_service)
-    body = as_format(text, DESCRIPTION_OFFER.format_of(media_type).rdf)
+    body = as_format(text, DESCRIPTION_OFFER.format_of(media_type).rdf_format)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from typing import Any
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -117,7 +118,7 @@ async def _upload(request: Request, replace: bool) -> Response:
     body = await read_body(request, request.app.state.service.max_body_bytes)
     if syntax.name == "rdfxml" and ENTITY_DECLARATION.search(body):
         raise RequestError("the RDF/XML body declares entities (<!ENTITY ...>); they are not accepted here")
-    format_type = syntax.rdf.media_type
+    format_type = syntax.rdf_format.media_type
     created = await _write(request, UploadJob(_iri(graph), body, media_type, format_type, replace))
     return Response(status_code=201 if created else 204)  # an empty body creates no graph: 204, and GET 404s
 
@@ -140,5 +141,5 @@ def _iri(graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph) -> str | None:
     return None if isinstance(graph, pyoxigraph.DefaultGraph) else graph.value
 
 
-def _name(graph: object) -> str:
+def _name(graph: Any) -> str:
     return "(the default graph)" if isinstance(graph, pyoxigraph.DefaultGraph) else f"<{graph.value}>"
