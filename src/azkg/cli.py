@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -15,10 +16,16 @@ import pyoxigraph
 from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.settings import Settings, find_root
+from azkg.sparql.evaluation import Deadline
 from azkg.sparql.formats import RESULT_SYNTAXES, UnknownFormatError, rdf_syntax
+from azkg.sparql.query_text import scan
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
-from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
+from azkg.store.messages import Job
+from azkg.store.pool import QueryPool
+from azkg.store.snapshots import ensure_store, open_reader, writing
+from azkg.web.answers import whole_answer
+from azkg.web.lookups import JSON_RESULTS
 
 
 @click.group()
@@ -257,18 +264,51 @@ def load(settings: Settings, files: tuple[Path, ...], store_dir: Path | None) ->
     show_default=True,
     help="table, or a result format (json, xml, csv, tsv) or for CONSTRUCT an RDF one (ttl, nt, jsonld, rdfxml...).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds before the query is stopped (default: the setting query_timeout, AZKG_QUERY_TIMEOUT).",
+)
 @STORE_OPTION
 @click.pass_obj
-def query(settings: Settings, sparql: str, output: str, store_dir: Path | None) -> None:
-    """Answer a SPARQL query from the local store, printing a table by default."""
+def query(settings: Settings, sparql: str, output: str, timeout: float | None, store_dir: Path | None) -> None:
+    """Answer a SPARQL query from the local store, printing a table by default. The query runs in a query
+    worker, as the service runs it, so that its time limit stops it even inside a sort."""
+    from azkg.settings import ServiceSettings, SettingError
+
     try:
+        service = ServiceSettings.from_environment(dict(os.environ))
         if store_dir is None:
             ensure_store(settings.store_dir, settings.triples_file, settings.ontology_files)
-        store, _ = open_reader(store_dir or settings.store_dir)
-        results = evaluate(store, sparql)
-        click.echo(_render(results, output), nl=False)
-    except (AzkgError, UnknownFormatError) as err:
+        store_dir = store_dir or settings.store_dir
+        open_reader(store_dir)  # a missing store is said here, plainly, not as a worker that failed to start
+        deadline = Deadline.after(timeout or service.query_timeout, "query_timeout")
+        form = scan(sparql, service.max_query_depth).form or "SELECT"
+        if form in ("SELECT", "ASK"):  # in SPARQL JSON, read back for the table or the chosen format
+            body = _run_in_worker(store_dir, Job(sparql, JSON_RESULTS, sys.maxsize, deadline))
+            results = pyoxigraph.parse_query_results(body, format=pyoxigraph.QueryResultsFormat.JSON)
+            click.echo(_render(results, output), nl=False)
+        else:
+            syntax = rdf_syntax("ttl" if output == "table" else output)
+            job = Job(sparql, syntax.media_type, sys.maxsize, deadline)
+            click.echo(_run_in_worker(store_dir, job).decode("utf-8"), nl=False)
+    except (AzkgError, UnknownFormatError, SettingError) as err:
         _fail("query", str(err))
+
+
+def _run_in_worker(store_dir: Path, job: Job) -> bytes:
+    """The whole answer from one query worker, unconfined: SERVICE is the local user's own business."""
+
+    async def run() -> bytes:
+        pool = QueryPool(store_dir, 1, allow_service=True)
+        await pool.start()
+        try:
+            return await whole_answer(pool.run(job))
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
 
 
 def _render(results: object, output: str) -> str:
@@ -278,14 +318,11 @@ def _render(results: object, output: str) -> str:
         if output == "table":
             return ("true" if bool(results) else "false") + "\n"
         return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
-    if isinstance(results, pyoxigraph.QuerySolutions):
-        if output == "table":
-            return render_table(results) + "\n"
-        if output not in RESULT_SYNTAXES:
-            raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for SELECT")
-        return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
-    syntax = rdf_syntax("ttl" if output == "table" else output)
-    return results.serialize(format=syntax.oxigraph).decode("utf-8")
+    if output == "table":
+        return render_table(results) + "\n"
+    if output not in RESULT_SYNTAXES:
+        raise UnknownFormatError(f"--format {output}: use table, {', '.join(RESULT_SYNTAXES)} for SELECT")
+    return results.serialize(format=RESULT_SYNTAXES[output]).decode("utf-8")
 
 
 def _fail(command: str, message: str) -> None:

@@ -13,6 +13,7 @@ AzkgError                 base of everything azkg raises on purpose
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -80,6 +81,18 @@ class DiskFullError(StoreError):
     status = 507
 
 
+class EvaluationError(AzkgError):
+    """A query the engine could not evaluate (a server fault, not the query's)."""
+
+    code = "evaluation_failed"
+
+
+class WorkerLostError(AzkgError):
+    """A query worker died under a query it was not stopped for."""
+
+    code = "worker_lost"
+
+
 class QueryError(AzkgError):
     code = "malformed_query"
     status = 400
@@ -145,6 +158,10 @@ class UnsupportedMediaTypeError(RequestError):
 class TooManyRequestsError(RequestError):
     code = "too_many_queries"
     status = 429
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(message, {"Retry-After": str(self.retry_after)})
 
 
 class QueryTimeoutError(RequestError):

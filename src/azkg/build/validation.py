@@ -23,8 +23,9 @@ from rdflib.namespace import SH
 
 from azkg.build.ontology import Ontology
 from azkg.build.records import Curation, RelationClaim, Where
-from azkg.errors import CurationError, OntologyError, Problem
+from azkg.errors import CurationError, OntologyError, Problem, QueryError
 from azkg.iris import entity_iri, fact_iri, quote_iri, source_iri
+from azkg.sparql.evaluation import DEFAULT_GRAPH, evaluate
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
         text = query_file.read_text(encoding="utf-8")
         message = text.splitlines()[0].lstrip("# ").strip()
         try:
-            solutions = store.query(text)
-        except SyntaxError as err:
+            solutions = evaluate(store, text, dataset=DEFAULT_GRAPH)
+        except QueryError as err:
             raise OntologyError(f"{query_file.name}: not valid SPARQL: {err}") from err
         has_value = any(variable.value == "value" for variable in solutions.variables)
         for row in solutions:

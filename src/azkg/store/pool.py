@@ -22,20 +22,15 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from azkg.errors import AzkgError
+from azkg.errors import QueryTimeoutError, WorkerLostError
 from azkg.store import worker as worker_module
-from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
-
-__all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
+from azkg.store.messages import LAST, Answer, Failed, Job, Ready
+from azkg.store.queueing import Scheduler, Ticket
 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
-
-
-class WorkerLostError(AzkgError):
-    code = "worker_lost"
 
 
 @dataclass(eq=False)
@@ -68,6 +63,9 @@ class _Running:
         with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
             os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)
             self.worker.demoted = True
+
+
+_LOST = object()  # put in a worker's inbox when its pipe closes: the process died
 
 
 class _Preempted(Exception):
@@ -110,13 +108,11 @@ class QueryPool:
     def workers(self) -> int:
         return len(self._all)
 
-    async def run(
-        self, job: worker_module.Job, timeout: float, *, client: str = "", light: bool = False
-    ) -> AsyncIterator[tuple]:
-        """The worker's messages for this job; DeadlineError if no answer starts within `timeout` of the
-        call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
+    async def run(self, job: Job, *, client: str = "", light: bool = False) -> AsyncIterator[Answer]:
+        """The worker's messages for this job, up to its last; QueryTimeoutError past `job.deadline`
+        (waiting included), TooManyRequestsError if the queue would not reach it in time. `light`: a
         look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
-        ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        ticket = self.scheduler.ticket(job.query, client, light, job.deadline)
         ticket.job = job
         while True:
             worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
@@ -128,10 +124,10 @@ class QueryPool:
                 if not ticket.light and worker.ticket is ticket:
                     self.scheduler.watch(ticket, _Running(worker))
                 while True:
-                    message = await self._receive(ticket)
+                    message = await self._receive(ticket, job)
                     ticket.answered = True
                     yield message
-                    if message[0] in ("whole", "end", "error", "abort"):
+                    if isinstance(message, LAST):
                         return
             except _Preempted:
                 pass  # back to the heavy line, below
@@ -161,21 +157,29 @@ class QueryPool:
         else:
             self._replace(worker)
 
-    async def _receive(self, ticket: Ticket) -> tuple:
-        remaining = ticket.deadline - self.scheduler.clock()
+    async def _receive(self, ticket: Ticket, job: Job) -> Answer:
+        """The next message, or the kill timer: a worker silent past the job's deadline is killed (by
+        `run`'s finally, as unhealthy) and the query answered with the time-limit error."""
         try:
-            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=job.deadline.remaining())
         except TimeoutError:
-            self.timeouts += 1
-            raise DeadlineError("the query ran past its time limit") from None
-        if message[0] == "lost":
+            self._finished(QueryTimeoutError.code)
+            raise job.deadline.error() from None
+        if message is _LOST:
             if ticket.preempted:
                 raise _Preempted
-            self.lost += 1
+            self._finished(WorkerLostError.code)
             raise WorkerLostError("the query worker stopped unexpectedly")
-        if message[:3] == ("error", 503, "query_timeout"):
-            self.timeouts += 1
+        if isinstance(message, LAST):
+            self._finished(message.code if isinstance(message, Failed) else "ok")
         return message
+
+    def _finished(self, outcome: str) -> None:
+        """A query's run on a worker ended: "ok", or its error's code. The one place where that is counted."""
+        if outcome == QueryTimeoutError.code:
+            self.timeouts += 1
+        elif outcome == WorkerLostError.code:
+            self.lost += 1
 
     async def _spawn(self) -> None:
         job_reader, job_writer = CONTEXT.Pipe(duplex=False)
@@ -192,7 +196,7 @@ class QueryPool:
         os.set_blocking(answer_reader.fileno(), False)
         asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
         ready = await worker.inbox.get()
-        if ready[0] != "ready":
+        if not isinstance(ready, Ready):
             self._retire(worker, kill=True)
             raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
         self.scheduler.release(worker)
@@ -208,7 +212,7 @@ class QueryPool:
             data = b""
         if not data:
             asyncio.get_running_loop().remove_reader(worker.answers.fileno())
-            worker.inbox.put_nowait(("lost",))
+            worker.inbox.put_nowait(_LOST)
             if worker.ticket is None and worker in self.scheduler.idle:  # died idle: not handed to anyone
                 self.scheduler.idle.remove(worker)
                 self._replace(worker)
@@ -226,7 +230,7 @@ class QueryPool:
             message = pickle.loads(buffer[start : start + size])
             del buffer[: start + size]
             worker.inbox.put_nowait(message)
-            if message[0] in ("whole", "end", "error"):
+            if isinstance(message, LAST):
                 self._give_back(worker)
 
     def _give_back(self, worker: _Worker) -> None:
@@ -240,6 +244,8 @@ class QueryPool:
         self._done(ticket, worker, healthy=True)
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (past its deadline, preempted, died, or left mid-answer) and start another: the one
+        place where a worker is killed."""
         self._retire(worker, kill=True)
         if not self._closing:
             task = asyncio.get_running_loop().create_task(self._spawn())

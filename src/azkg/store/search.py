@@ -20,8 +20,8 @@ from pathlib import Path
 import pyoxigraph
 
 from azkg.errors import RequestError
+from azkg.sparql.evaluation import evaluate
 from azkg.sparql.named_queries import named_query
-from azkg.store.snapshots import evaluate
 
 KINDS = ("entity", "fact")
 MAX_QUERY_CHARS = 200

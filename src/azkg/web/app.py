@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from azkg.store.pool import QueryPool
 from azkg.store.snapshots import ensure_store
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
+from azkg.web.lookups import AnswerCache
 from azkg.web.routers import (
     api_docs,
     dumps,
@@ -52,9 +52,7 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         app.state.store_dir = store
         app.state.source_sha256 = snapshot.source_sha256
         app.state.void_cache = {}
-        app.state.label_cache = {}
-        app.state.answer_cache = OrderedDict()
-        app.state.answer_cache_bytes = 0
+        app.state.answer_cache = AnswerCache()
         app.state.write_lock = asyncio.Lock()
         app.state.pool = QueryPool(
             store,

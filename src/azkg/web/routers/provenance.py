@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from azkg.build.lookup import find_entities
 from azkg.errors import NotFoundError, RequestError
 from azkg.web.links import Links
+from azkg.web.lookups import Lookups
 from azkg.web.provenance_views import conflicts_view, entity_view, fact_view, source_view
 
 router = APIRouter(prefix="/api", tags=["provenance"])
@@ -37,18 +38,18 @@ async def entities_named(
 async def api_entity(request: Request, slug: str) -> dict:
     """Answers what the SPARQL of docs/provenance.md ("An entity") answers, shaped as JSON: the entity's
     label, aliases, types and statements, every fact about it, and the conflicts among them."""
-    return await entity_view(request, slug)
+    return await entity_view(Lookups.of(request), Links.of(request), slug)
 
 
 @router.get("/facts/{source}/{claim}", summary="A fact's full chain: its quote, source document and ingestion")
 async def api_fact(request: Request, source: str, claim: str) -> dict:
-    return await fact_view(request, f"{source}/{claim}")
+    return await fact_view(Lookups.of(request), Links.of(request), f"{source}/{claim}")
 
 
 @router.get("/sources/{source}", summary="A source: what is known of it, its text, every fact drawn from it")
 async def api_source(request: Request, source: str) -> dict:
     """`highlights` lists the quoted spans (Unicode code point offsets into `text`) with their facts."""
-    return await source_view(request, source)
+    return await source_view(Lookups.of(request), Links.of(request), source)
 
 
 @router.get("/conflicts", summary="Figures on which sources disagree, all values side by side")
@@ -58,4 +59,4 @@ async def api_conflicts(
 ) -> dict:
     if entity is not None and not entity.strip():
         raise RequestError("parameter entity is empty; give an entity's slug or IRI, or leave it out")
-    return await conflicts_view(request, entity)
+    return await conflicts_view(Lookups.of(request), Links.of(request), entity)
