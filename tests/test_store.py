@@ -14,11 +14,11 @@ import pytest
 
 from azkg.errors import DiskFullError, QueryError, StoreError
 from azkg.settings import Settings
+from azkg.sparql.evaluation import evaluate
 from azkg.store.snapshots import (
     DIRTY,
     Writer,
     ensure_store,
-    evaluate,
     exclusive,
     is_disk_full,
     open_reader,
