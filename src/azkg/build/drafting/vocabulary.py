@@ -18,7 +18,7 @@ DEF = BASE + "def/"
 QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?concept ?label WHERE {
+SELECT ?concept ?label ?kind WHERE {  # ?kind is bound, and pyoxigraph binds only projected variables
   ?concept a ?kind .
   { ?concept skos:prefLabel ?label } UNION { ?concept skos:altLabel ?label } UNION { ?concept rdfs:label ?label }
 }
