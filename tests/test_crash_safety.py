@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from azkg.store.snapshots import evaluate, open_reader
+from azkg.sparql.evaluation import evaluate
+from azkg.store.snapshots import open_reader
 from tests.conftest import ROOT
 from tests.server import Server, children, running_server
 

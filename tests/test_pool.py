@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 
-from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler
+from azkg.errors import QueryTimeoutError, TooManyRequestsError
+from azkg.sparql.evaluation import Deadline
+from azkg.store.queueing import Scheduler
 
 LIGHT = "ASK { <https://w3id.org/azkg/id/x> ?p ?o }"
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -38,6 +40,11 @@ class Job:
         self.done.append("demoted")
 
 
+def ticket_for(pool: Scheduler, query: str, client: str, light: bool, seconds: float):
+    """A ticket whose deadline is `seconds` away on the scheduler's own clock (fake or real)."""
+    return pool.ticket(query, client, light, Deadline.after(seconds, clock=pool.clock))
+
+
 def scheduler(workers: int = 1, **options) -> Scheduler:
     found = Scheduler(workers, **options)
     for index in range(workers):
@@ -54,11 +61,11 @@ def test_a_freed_worker_goes_to_the_oldest_waiter_not_to_a_newcomer():
     async def scenario() -> list[str]:
         pool = scheduler(1)
         order: list[str] = []
-        first = pool.ticket(LIGHT, "c", False, 10)
+        first = ticket_for(pool, LIGHT, "c", False, 10)
         worker = await pool.acquire(first)
 
         async def wait(name: str) -> None:
-            ticket = pool.ticket(LIGHT, "c", False, 10)
+            ticket = ticket_for(pool, LIGHT, "c", False, 10)
             got = await pool.acquire(ticket)
             order.append(name)
             pool.finished(ticket)
@@ -78,12 +85,12 @@ def test_a_freed_worker_goes_to_the_oldest_waiter_not_to_a_newcomer():
 def test_clients_take_turns_and_each_client_is_first_come_first_served():
     async def scenario() -> list[str]:
         pool = scheduler(1)
-        busy = pool.ticket(LIGHT, "x", False, 10)
+        busy = ticket_for(pool, LIGHT, "x", False, 10)
         worker = await pool.acquire(busy)
         order: list[str] = []
 
         async def wait(name: str, client: str) -> None:
-            ticket = pool.ticket(LIGHT, client, False, 10)
+            ticket = ticket_for(pool, LIGHT, client, False, 10)
             got = await pool.acquire(ticket)
             order.append(name)
             pool.finished(ticket)
@@ -104,13 +111,13 @@ def test_clients_take_turns_and_each_client_is_first_come_first_served():
 def test_the_deadline_counts_from_arrival_and_a_waiter_past_it_never_takes_a_worker():
     async def scenario() -> None:
         pool = scheduler(1)
-        busy = pool.ticket(LIGHT, "c", False, 10)
+        busy = ticket_for(pool, LIGHT, "c", False, 10)
         worker = await pool.acquire(busy)
-        late = pool.ticket(LIGHT, "c", False, 0.05)
-        with pytest.raises(DeadlineError):
+        late = ticket_for(pool, LIGHT, "c", False, 0.05)
+        with pytest.raises(QueryTimeoutError):
             await pool.acquire(late)
         assert pool.light.length == 0 and pool.metrics.expired_waiting == 1
-        after = pool.ticket(LIGHT, "c", False, 10)
+        after = ticket_for(pool, LIGHT, "c", False, 10)
         waiting = asyncio.create_task(pool.acquire(after))
         await settle()
         pool.finished(busy)
@@ -124,9 +131,9 @@ def test_the_deadline_counts_from_arrival_and_a_waiter_past_it_never_takes_a_wor
 def test_a_waiter_that_goes_away_gives_up_its_place():
     async def scenario() -> None:
         pool = scheduler(1)
-        busy = pool.ticket(LIGHT, "c", False, 10)
+        busy = ticket_for(pool, LIGHT, "c", False, 10)
         worker = await pool.acquire(busy)
-        gone = asyncio.create_task(pool.acquire(pool.ticket(LIGHT, "c", False, 10)))
+        gone = asyncio.create_task(pool.acquire(ticket_for(pool, LIGHT, "c", False, 10)))
         await settle()
         gone.cancel()
         await settle()
@@ -143,14 +150,14 @@ def test_admission_is_by_expected_wait_against_the_time_limit():
         clock = Clock()
         pool = scheduler(2, clock=clock)
         pool.service[False] = 1.0  # one second per light job, recently
-        held = [await pool.acquire(pool.ticket(LIGHT, "c", False, 100)) for _ in range(2)]
-        queued = [asyncio.create_task(pool.acquire(pool.ticket(LIGHT, "c", False, 100))) for _ in range(9)]
+        held = [await pool.acquire(ticket_for(pool, LIGHT, "c", False, 100)) for _ in range(2)]
+        queued = [asyncio.create_task(pool.acquire(ticket_for(pool, LIGHT, "c", False, 100))) for _ in range(9)]
         await settle()
         assert pool.estimated_wait(heavy=False) == pytest.approx(5.0)  # (9 waiting + 1) × 1 s / 2 workers
-        with pytest.raises(PoolBusyError) as refused:
-            await pool.acquire(pool.ticket(LIGHT, "c", False, 3))
+        with pytest.raises(TooManyRequestsError) as refused:
+            await pool.acquire(ticket_for(pool, LIGHT, "c", False, 3))
         assert refused.value.retry_after == 5 and pool.metrics.refused == 1
-        admitted = asyncio.create_task(pool.acquire(pool.ticket(LIGHT, "c", False, 10)))
+        admitted = asyncio.create_task(pool.acquire(ticket_for(pool, LIGHT, "c", False, 10)))
         await settle()
         assert pool.light.length == 10 and not admitted.done()
         for task in (*queued, admitted):
@@ -164,8 +171,8 @@ def test_a_burst_far_larger_than_the_workers_is_admitted_when_jobs_are_quick():
     async def scenario() -> None:
         pool = scheduler(2)
         pool.service[False] = 0.005
-        held = [await pool.acquire(pool.ticket(LIGHT, "c", False, 10)) for _ in range(2)]
-        tasks = [asyncio.create_task(pool.acquire(pool.ticket(LIGHT, "c", False, 10))) for _ in range(200)]
+        held = [await pool.acquire(ticket_for(pool, LIGHT, "c", False, 10)) for _ in range(2)]
+        tasks = [asyncio.create_task(pool.acquire(ticket_for(pool, LIGHT, "c", False, 10))) for _ in range(200)]
         await settle()
         assert pool.metrics.refused == 0 and pool.light.length == 200
         for task in tasks:
@@ -178,11 +185,11 @@ def test_a_burst_far_larger_than_the_workers_is_admitted_when_jobs_are_quick():
 def test_the_hard_cap_refuses_with_retry_after():
     async def scenario() -> None:
         pool = scheduler(1, max_waiting=3)
-        await pool.acquire(pool.ticket(LIGHT, "c", False, 100))
-        tasks = [asyncio.create_task(pool.acquire(pool.ticket(LIGHT, "c", False, 100))) for _ in range(3)]
+        await pool.acquire(ticket_for(pool, LIGHT, "c", False, 100))
+        tasks = [asyncio.create_task(pool.acquire(ticket_for(pool, LIGHT, "c", False, 100))) for _ in range(3)]
         await settle()
-        with pytest.raises(PoolBusyError, match="max_waiting") as refused:
-            await pool.acquire(pool.ticket(LIGHT, "c", False, 100))
+        with pytest.raises(TooManyRequestsError, match="max_waiting") as refused:
+            await pool.acquire(ticket_for(pool, LIGHT, "c", False, 100))
         assert refused.value.retry_after >= 1
         for task in tasks:
             task.cancel()
@@ -193,14 +200,14 @@ def test_the_hard_cap_refuses_with_retry_after():
 def test_known_heavy_queries_never_take_the_last_worker():
     async def scenario() -> None:
         pool = scheduler(2)
-        pool._remember_slow(pool.ticket(HEAVY, "c", False, 10).key)
-        first = pool.ticket(HEAVY, "c", False, 100)
+        pool._remember_slow(ticket_for(pool, HEAVY, "c", False, 10).key)
+        first = ticket_for(pool, HEAVY, "c", False, 100)
         assert first.heavy
         await pool.acquire(first)
-        second = asyncio.create_task(pool.acquire(pool.ticket(HEAVY, "c", False, 100)))
+        second = asyncio.create_task(pool.acquire(ticket_for(pool, HEAVY, "c", False, 100)))
         await settle()
         assert not second.done() and pool.heavy.length == 1 and len(pool.idle) == 1  # kept for light ones
-        light = pool.ticket(LIGHT, "d", False, 10)
+        light = ticket_for(pool, LIGHT, "d", False, 10)
         assert await pool.acquire(light) == "w0"
         assert pool.heavy_running == 1
         second.cancel()
@@ -210,14 +217,14 @@ def test_known_heavy_queries_never_take_the_last_worker():
 
 def test_app_lookups_are_never_heavy():
     pool = scheduler(2)
-    pool._remember_slow(pool.ticket(HEAVY, "c", False, 10).key)
-    assert not pool.ticket(HEAVY, "c", True, 10).heavy
+    pool._remember_slow(ticket_for(pool, HEAVY, "c", False, 10).key)
+    assert not ticket_for(pool, HEAVY, "c", True, 10).heavy
 
 
 def test_a_job_that_turns_heavy_while_the_heavy_slots_are_full_is_stopped_and_its_text_remembered():
     async def scenario() -> None:
         pool = scheduler(2, heavy_after=0.02)
-        tickets = [pool.ticket(HEAVY, "c", False, 100) for _ in range(2)]
+        tickets = [ticket_for(pool, HEAVY, "c", False, 100) for _ in range(2)]
         jobs = [Job("first"), Job("second")]
         for ticket, job in zip(tickets, jobs, strict=True):
             await pool.acquire(ticket)
@@ -226,7 +233,7 @@ def test_a_job_that_turns_heavy_while_the_heavy_slots_are_full_is_stopped_and_it
         assert jobs[0].done == ["demoted"] and jobs[1].done == ["stopped"]
         assert tickets[1].preempted and not tickets[0].preempted
         assert pool.metrics.preempted == 1
-        assert pool.ticket(HEAVY, "other", False, 10).heavy  # remembered as slow
+        assert ticket_for(pool, HEAVY, "other", False, 10).heavy  # remembered as slow
         pool.finished(tickets[1])
         assert pool.heavy_running == 1
 
@@ -236,11 +243,11 @@ def test_a_job_that_turns_heavy_while_the_heavy_slots_are_full_is_stopped_and_it
 def test_a_light_waiter_whose_text_turned_slow_moves_to_the_heavy_line():
     async def scenario() -> None:
         pool = scheduler(2)
-        runaway = pool.ticket(HEAVY, "c", False, 100)
+        runaway = ticket_for(pool, HEAVY, "c", False, 100)
         await pool.acquire(runaway)
-        other = pool.ticket(LIGHT, "c", False, 100)
+        other = ticket_for(pool, LIGHT, "c", False, 100)
         await pool.acquire(other)
-        queued = pool.ticket(HEAVY, "c", False, 100)  # not yet known slow: waits in the light line
+        queued = ticket_for(pool, HEAVY, "c", False, 100)  # not yet known slow: waits in the light line
         waiting = asyncio.create_task(pool.acquire(queued))
         await settle()
         pool._remember_slow(runaway.key)
@@ -259,11 +266,11 @@ def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
     async def scenario() -> None:
         pool = scheduler(2, heavy_after=0.02)
         job = Job("slowed", cpu=0.001)
-        ticket = pool.ticket(LIGHT, "c", False, 100)
+        ticket = ticket_for(pool, LIGHT, "c", False, 100)
         await pool.acquire(ticket)
         pool.watch(ticket, job)
         await asyncio.sleep(0.1)  # five times heavy_after of wall time, but little CPU
-        assert not ticket.heavy and pool.heavy_running == 0 and not pool.ticket(LIGHT, "c", False, 1).heavy
+        assert not ticket.heavy and pool.heavy_running == 0 and not ticket_for(pool, LIGHT, "c", False, 1).heavy
         job.used = 0.05
         await asyncio.sleep(0.05)
         assert ticket.heavy and pool.heavy_running == 1 and job.done == ["demoted"]  # the one heavy slot: runs on
@@ -274,8 +281,8 @@ def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
 def test_a_known_heavy_job_is_demoted_from_the_start_and_a_lookup_is_never_watched():
     async def scenario() -> None:
         pool = scheduler(2)
-        pool._remember_slow(pool.ticket(HEAVY, "c", False, 10).key)
-        heavy, lookup = pool.ticket(HEAVY, "c", False, 10), pool.ticket(HEAVY, "c", True, 10)
+        pool._remember_slow(ticket_for(pool, HEAVY, "c", False, 10).key)
+        heavy, lookup = ticket_for(pool, HEAVY, "c", False, 10), ticket_for(pool, HEAVY, "c", True, 10)
         jobs = Job("heavy"), Job("lookup", cpu=99.0)
         for ticket, job in zip((heavy, lookup), jobs, strict=True):
             await pool.acquire(ticket)
@@ -291,9 +298,9 @@ def test_a_request_gone_after_its_job_was_answered_does_not_take_the_worker_from
         dropped: list[str] = []
         pool = Scheduler(1, drop=dropped.append)
         pool.release("w0")
-        busy = pool.ticket(LIGHT, "c", False, 10)
+        busy = ticket_for(pool, LIGHT, "c", False, 10)
         await pool.acquire(busy)
-        waiting = pool.ticket(LIGHT, "c", False, 10)
+        waiting = ticket_for(pool, LIGHT, "c", False, 10)
         task = asyncio.create_task(pool.acquire(waiting))
         await settle()
         pool.finished(busy)

@@ -15,8 +15,9 @@ import pytest
 
 from azkg.errors import RequestError
 from azkg.settings import Paths
+from azkg.sparql.evaluation import evaluate
 from azkg.store.search import SearchPage, build_index, key, search
-from azkg.store.snapshots import build_store, current_snapshot, evaluate, open_reader
+from azkg.store.snapshots import build_store, current_snapshot, open_reader
 from tests.conftest import ROOT
 from tests.server import Server, running_server
 

@@ -14,11 +14,11 @@ import pytest
 
 from azkg.errors import DiskFullError, QueryError, StoreError
 from azkg.settings import Paths
+from azkg.sparql.evaluation import evaluate
 from azkg.store.snapshots import (
     DIRTY,
     Writer,
     ensure_store,
-    evaluate,
     exclusive,
     is_disk_full,
     open_reader,
@@ -139,6 +139,15 @@ def test_query_command_errors(project: Path) -> None:
     assert malformed.exit_code == 1 and "malformed query: error at 1:" in malformed.output
     bad_format = run_cli("--root", str(project), "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "yaml")
     assert bad_format.exit_code == 1 and "--format yaml" in bad_format.output
+
+
+def test_query_command_stops_a_runaway_query_at_its_timeout(project: Path) -> None:
+    """The query runs in a query worker, which is killed at the deadline even inside an aggregate."""
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    stopped = run_cli("--root", str(project), "query", runaway, "--timeout", "0.5")
+    assert stopped.exit_code == 1 and "time limit of 0.5 s" in stopped.output and "query_timeout" in stopped.output
+    refused = run_cli("--root", str(project), "query", "ASK {}", "--timeout", "0")
+    assert refused.exit_code == 2 and "--timeout" in refused.output
 
 
 def test_a_loaded_store_is_served_as_it_is(tmp_path: Path) -> None:

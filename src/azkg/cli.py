@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -18,11 +19,16 @@ from azkg import __version__
 from azkg.bundle import bundled_root, find_project, is_project
 from azkg.errors import AzkgError, UnknownFormatError
 from azkg.settings import CHILD_SETTINGS, SERVICE_SETTINGS, Paths, ServiceSettings, child_settings
-from azkg.sparql.formats import rdf_syntax, result_formats
+from azkg.sparql.evaluation import Deadline
+from azkg.sparql.formats import JSON_RESULTS, rdf_syntax, result_formats
+from azkg.sparql.query_text import scan
 from azkg.sparql.tables import render_table
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
-from azkg.store.snapshots import ensure_store, evaluate, open_reader, writing
+from azkg.store.messages import Job
+from azkg.store.pool import QueryPool
+from azkg.store.snapshots import ensure_store, open_reader, writing
 from azkg.store.telemetry import configure_logging
+from azkg.web.answers import whole_answer
 
 
 @click.group()
@@ -286,18 +292,49 @@ def load(paths: Paths, files: tuple[Path, ...], store_dir: Path | None) -> None:
     help=f"table, or a result format ({', '.join(f.name for f in result_formats())}) "
     "or for CONSTRUCT an RDF one (ttl, nt, jsonld, rdfxml...).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds before the query is stopped (default: the setting query_timeout, AZKG_QUERY_TIMEOUT).",
+)
 @STORE_OPTION
 @click.pass_obj
-def query(paths: Paths, sparql: str, output: str, store_dir: Path | None) -> None:
-    """Answer a SPARQL query from the local store, printing a table by default."""
+def query(paths: Paths, sparql: str, output: str, timeout: float | None, store_dir: Path | None) -> None:
+    """Answer a SPARQL query from the local store, printing a table by default. The query runs in a query
+    worker, as the service runs it, so that its time limit stops it even inside a sort."""
     try:
+        service = ServiceSettings.from_environment(dict(os.environ))
         if store_dir is None:
             ensure_store(paths.store_dir, paths.triples_file, paths.ontology_files)
-        store, _ = open_reader(store_dir or paths.store_dir)
-        results = evaluate(store, sparql)
-        click.echo(_render(results, output), nl=False)
+        store_dir = store_dir or paths.store_dir
+        open_reader(store_dir)  # a missing store is said here, plainly, not as a worker that failed to start
+        deadline = Deadline.after(timeout or service.query_timeout, "query_timeout")
+        form = scan(sparql, service.max_query_depth).form or "SELECT"
+        if form in ("SELECT", "ASK"):  # in SPARQL JSON, read back for the table or the chosen format
+            body = _run_in_worker(store_dir, Job(sparql, JSON_RESULTS.media_type, sys.maxsize, deadline))
+            results = pyoxigraph.parse_query_results(body, format=pyoxigraph.QueryResultsFormat.JSON)
+            click.echo(_render(results, output), nl=False)
+        else:
+            syntax = rdf_syntax("ttl" if output == "table" else output)
+            job = Job(sparql, syntax.media_type, sys.maxsize, deadline)
+            click.echo(_run_in_worker(store_dir, job).decode("utf-8"), nl=False)
     except AzkgError as err:
         _fail("query", str(err))
+
+
+def _run_in_worker(store_dir: Path, job: Job) -> bytes:
+    """The whole answer from one query worker, unconfined: SERVICE is the local user's own business."""
+
+    async def run() -> bytes:
+        pool = QueryPool(store_dir, 1, allow_service=True)
+        await pool.start()
+        try:
+            return await whole_answer(pool.run(job))
+        finally:
+            await pool.close()
+
+    return asyncio.run(run())
 
 
 def _render(results: Any, output: str) -> str:
@@ -308,14 +345,11 @@ def _render(results: Any, output: str) -> str:
         if output == "table":
             return ("true" if bool(results) else "false") + "\n"
         return results.serialize(format=written[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
-    if isinstance(results, pyoxigraph.QuerySolutions):
-        if output == "table":
-            return render_table(results) + "\n"
-        if output not in written:
-            raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for SELECT")
-        return results.serialize(format=written[output]).decode("utf-8")  # type: ignore[union-attr]  # bytes: no output given
-    syntax = rdf_syntax("ttl" if output == "table" else output)
-    return results.serialize(format=syntax.rdf).decode("utf-8")
+    if output == "table":
+        return render_table(results) + "\n"
+    if output not in written:
+        raise UnknownFormatError(f"--format {output}: use table, {', '.join(written)} for SELECT")
+    return results.serialize(format=written[output]).decode("utf-8")
 
 
 def _fail(command: str, message: str) -> NoReturn:

@@ -29,6 +29,8 @@ AzkgError                      base of everything azkg raises on purpose        
     ├── StaleDataError         `azkg build --check`: committed triples differ from a build 500 stale_data
     ├── SettingError           a setting's value is wrong (a ValueError)                  500 bad_setting
     ├── SandboxError           the query workers cannot be confined on this machine       500 sandbox_unavailable
+    ├── EvaluationError        the engine could not evaluate a query (not the query's fault) 500 evaluation_failed
+    ├── WorkerLostError        a query worker died under a query it was not stopped for    500 worker_lost
     ├── QueryTimeoutError      a query ran past its time limit (setting query_timeout)    503 query_timeout
     └── StoreError             the store folder cannot be read or written                 500 store_error
         └── DiskFullError      the disk holding the store is full: nothing was written    507 disk_full
@@ -36,6 +38,7 @@ AzkgError                      base of everything azkg raises on purpose        
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -164,6 +167,10 @@ class TooManyRequestsError(RequestError):
     code = "too_many_queries"
     status = 429
 
+    def __init__(self, message: str, retry_after: float = 1.0):
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(message, {"Retry-After": str(self.retry_after)})
+
 
 class CurationError(ServerError):
     """Raised with every problem found, not just the first, so one edit round fixes them all."""
@@ -193,6 +200,18 @@ class SettingError(ServerError, ValueError):
 
 class SandboxError(ServerError):
     code = "sandbox_unavailable"
+
+
+class EvaluationError(ServerError):
+    """A query the engine could not evaluate (a server fault, not the query's)."""
+
+    code = "evaluation_failed"
+
+
+class WorkerLostError(ServerError):
+    """A query worker died under a query it was not stopped for."""
+
+    code = "worker_lost"
 
 
 class QueryTimeoutError(ServerError):

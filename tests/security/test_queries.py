@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from azkg.sparql.evaluation import Deadline
 from azkg.store import worker
+from azkg.store.messages import Answer, Failed, Job, Ready, Whole
 from azkg.store.snapshots import ensure_store
 from tests.conftest import ROOT
 from tests.server import Server, children, running_server
@@ -95,7 +97,7 @@ def test_service_never_reaches_the_listener(server: Server, client: httpx.Client
     assert "service_disabled" in response.text and "allow_service" in response.text
 
 
-def run_in_worker(store_dir: Path, job: worker.Job, allow_service: bool = False) -> tuple:
+def run_in_worker(store_dir: Path, job: Job, allow_service: bool = False) -> Answer:
     """One job in a real worker process, as the pool starts it (spawned, with pipes)."""
     context = multiprocessing.get_context("spawn")
     job_reader, job_writer = context.Pipe(duplex=False)
@@ -103,7 +105,7 @@ def run_in_worker(store_dir: Path, job: worker.Job, allow_service: bool = False)
     process = context.Process(target=worker.main, args=(job_reader, answer_writer, str(store_dir), allow_service))
     process.start()
     try:
-        assert answer_reader.poll(60) and answer_reader.recv() == ("ready",)
+        assert answer_reader.poll(60) and answer_reader.recv() == Ready()
         job_writer.send(job)
         assert answer_reader.poll(60)
         return answer_reader.recv()
@@ -125,16 +127,16 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_worker_itself_refuses_service_past_any_scan(store_dir: Path, listener: Listener, index) -> None:
     """The guarantee is the worker's sandbox, not the text check: a job sent straight to a worker."""
     query = service_queries(listener.port)[index]
-    answer = run_in_worker(store_dir, worker.Job(query, "application/sparql-results+json", 10, time.time() + 30))
+    answer = run_in_worker(store_dir, Job(query, "application/sparql-results+json", 10, Deadline.after(30)))
     assert listener.accepted == 0
     if index == 3:  # SILENT: the refused call counts as a failed one, answered with its one empty solution
-        assert answer[0] == "whole" and b'"bindings":[{}]' in answer[3], answer
+        assert isinstance(answer, Whole) and b'"bindings":[{}]' in answer.body, answer
     elif index == 4:  # pyoxigraph evaluates SERVICE ?e before VALUES binds ?e, and fails without a call
-        assert answer[0] == "error", answer
+        assert isinstance(answer, Failed), answer
     elif index == 1:  # \u0053ERVICE is a syntax error to pyoxigraph 0.5 (it unescapes in strings and IRIs only)
-        assert answer[:3] == ("error", 400, "malformed_query"), answer
+        assert answer.code == "malformed_query" and answer.error().status == 400, answer
     else:
-        assert answer[:3] == ("error", 400, "service_disabled"), answer
+        assert answer.code == "service_disabled" and answer.error().status == 400, answer
 
 
 @pytest.mark.parametrize(

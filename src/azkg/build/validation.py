@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyoxigraph
 from pyshacl import validate
@@ -24,8 +24,9 @@ from rdflib.namespace import SH
 
 from azkg.build.ontology import Ontology
 from azkg.build.records import Curation, RelationClaim, Where
-from azkg.errors import CurationError, OntologyError, Problem
+from azkg.errors import CurationError, OntologyError, Problem, QueryError
 from azkg.iris import entity_iri, fact_iri, quote_iri, source_iri
+from azkg.sparql.evaluation import DEFAULT_GRAPH, evaluate
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ def _queries(data: Graph, checks_dir: Path) -> list[Violation]:
         text = query_file.read_text(encoding="utf-8")
         message = text.splitlines()[0].lstrip("# ").strip()
         try:
-            solutions = cast(pyoxigraph.QuerySolutions, store.query(text))  # the checks are SELECTs
-        except SyntaxError as err:
+            solutions = evaluate(store, text, dataset=DEFAULT_GRAPH)
+        except QueryError as err:
             raise OntologyError(f"{query_file.name}: not valid SPARQL: {err}") from err
         has_value = any(variable.value == "value" for variable in solutions.variables)
         for row in solutions:

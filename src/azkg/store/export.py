@@ -22,9 +22,10 @@ from typing import Protocol
 import pyoxigraph
 
 from azkg.prefixes import PREFIXES
+from azkg.sparql.evaluation import evaluate
 from azkg.sparql.formats import CSV, Format, rdf_syntax
 from azkg.sparql.named_queries import named_query
-from azkg.store.snapshots import DATA_GRAPH, evaluate
+from azkg.store.snapshots import DATA_GRAPH
 
 QUAD_SYNTAXES = ("nquads", "trig")  # the ones that name the data graph
 NUMBERS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "integer", "double", "float")}

@@ -22,21 +22,16 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from azkg.errors import AzkgError
+from azkg.errors import QueryTimeoutError, WorkerLostError
 from azkg.store import worker as worker_module
-from azkg.store.queueing import DeadlineError, PoolBusyError, Scheduler, Ticket
+from azkg.store.messages import LAST, Answer, Failed, Job, Ready
+from azkg.store.queueing import Scheduler, Ticket
 from azkg.store.telemetry import Telemetry
-
-__all__ = ["DeadlineError", "PoolBusyError", "QueryPool", "WorkerLostError"]  # the errors the routers catch
 
 log = logging.getLogger(__name__)
 CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
-
-
-class WorkerLostError(AzkgError):
-    code = "worker_lost"
 
 
 @dataclass(eq=False)
@@ -69,6 +64,9 @@ class _Running:
         with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority on this system
             os.setpriority(os.PRIO_PROCESS, self.worker.process.pid, HEAVY_NICE)  # type: ignore[arg-type]  # started
             self.worker.demoted = True
+
+
+_LOST = object()  # put in a worker's inbox when its pipe closes: the process died
 
 
 class _Preempted(Exception):
@@ -111,13 +109,11 @@ class QueryPool:
     def workers(self) -> int:
         return len(self._all)
 
-    async def run(
-        self, job: worker_module.Job, timeout: float, *, client: str = "", light: bool = False
-    ) -> AsyncIterator[tuple]:
-        """The worker's messages for this job; DeadlineError if no answer starts within `timeout` of the
-        call (waiting included), PoolBusyError if the queue would not reach it in time. `light`: a
+    async def run(self, job: Job, *, client: str = "", light: bool = False) -> AsyncIterator[Answer]:
+        """The worker's messages for this job, up to its last; QueryTimeoutError past `job.deadline`
+        (waiting included), TooManyRequestsError if the queue would not reach it in time. `light`: a
         look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
-        ticket = self.scheduler.ticket(job.query, client, light, timeout)
+        ticket = self.scheduler.ticket(job.query, client, light, job.deadline)
         ticket.job = job
         while True:
             worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
@@ -129,10 +125,10 @@ class QueryPool:
                 if not ticket.light and worker.ticket is ticket:
                     self.scheduler.watch(ticket, _Running(worker))
                 while True:
-                    message = await self._receive(ticket)
+                    message = await self._receive(ticket, job)
                     ticket.answered = True
                     yield message
-                    if message[0] in ("whole", "end", "error", "abort"):
+                    if isinstance(message, LAST):
                         return
             except _Preempted:
                 pass  # back to the heavy line, below
@@ -162,21 +158,29 @@ class QueryPool:
         else:
             self._replace(worker)
 
-    async def _receive(self, ticket: Ticket) -> tuple:
-        remaining = ticket.deadline - self.scheduler.clock()
+    async def _receive(self, ticket: Ticket, job: Job) -> Answer:
+        """The next message, or the kill timer: a worker silent past the job's deadline is killed (by
+        `run`'s finally, as unhealthy) and the query answered with the time-limit error."""
         try:
-            message = await asyncio.wait_for(ticket.inbox.get(), timeout=max(remaining, 0))  # type: ignore[union-attr]  # set when sent
+            message = await asyncio.wait_for(ticket.inbox.get(), timeout=job.deadline.remaining())  # type: ignore[union-attr]  # set when sent
         except TimeoutError:
-            self.telemetry.query_timed_out()
-            raise DeadlineError("the query ran past its time limit") from None
-        if message[0] == "lost":
+            self._finished(QueryTimeoutError.code)
+            raise job.deadline.error() from None
+        if message is _LOST:
             if ticket.preempted:
                 raise _Preempted
-            self.telemetry.worker_lost()
+            self._finished(WorkerLostError.code)
             raise WorkerLostError("the query worker stopped unexpectedly")
-        if message[:3] == ("error", 503, "query_timeout"):
-            self.telemetry.query_timed_out()
+        if isinstance(message, LAST):
+            self._finished(message.code if isinstance(message, Failed) else "ok")
         return message
+
+    def _finished(self, outcome: str) -> None:
+        """A query's run on a worker ended: "ok", or its error's code. The one place where that is counted."""
+        if outcome == QueryTimeoutError.code:
+            self.telemetry.query_timed_out()
+        elif outcome == WorkerLostError.code:
+            self.telemetry.worker_lost()
 
     async def _spawn(self) -> None:
         job_reader, job_writer = CONTEXT.Pipe(duplex=False)
@@ -193,7 +197,7 @@ class QueryPool:
         os.set_blocking(answer_reader.fileno(), False)
         asyncio.get_running_loop().add_reader(answer_reader.fileno(), self._on_readable, worker)
         ready = await worker.inbox.get()
-        if ready[0] != "ready":
+        if not isinstance(ready, Ready):
             self._retire(worker, kill=True)
             raise WorkerLostError(f"a query worker failed to start (exit code {process.exitcode})")
         self.scheduler.release(worker)
@@ -209,7 +213,7 @@ class QueryPool:
             data = b""
         if not data:
             asyncio.get_running_loop().remove_reader(worker.answers.fileno())
-            worker.inbox.put_nowait(("lost",))
+            worker.inbox.put_nowait(_LOST)
             if worker.ticket is None and worker in self.scheduler.idle:  # died idle: not handed to anyone
                 self.scheduler.idle.remove(worker)
                 self._replace(worker)
@@ -227,7 +231,7 @@ class QueryPool:
             message = pickle.loads(buffer[start : start + size])
             del buffer[: start + size]
             worker.inbox.put_nowait(message)
-            if message[0] in ("whole", "end", "error"):
+            if isinstance(message, LAST):
                 self._give_back(worker)
 
     def _give_back(self, worker: _Worker) -> None:
@@ -241,8 +245,10 @@ class QueryPool:
         self._done(ticket, worker, healthy=True)
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (past its deadline, preempted, died, or left mid-answer) and start another: the one
+        place where a worker is killed."""
         self.telemetry.worker_killed(
-            _kill_reason(worker, self.scheduler.clock()), worker.process.pid, not self._closing
+            _kill_reason(worker), worker.process.pid, not self._closing
         )
         self._retire(worker, kill=True)
         if not self._closing:
@@ -268,7 +274,7 @@ class QueryPool:
         worker.process.join(timeout=2)
 
 
-def _kill_reason(worker: _Worker, now: float) -> str:
+def _kill_reason(worker: _Worker) -> str:
     """Why the pool replaces a worker, told from the state it leaves behind (for the metrics and the log)."""
     ticket = worker.ticket
     if ticket is not None and ticket.preempted:
@@ -277,7 +283,7 @@ def _kill_reason(worker: _Worker, now: float) -> str:
         return "died"
     if ticket is None:
         return "not_promoted"  # its job was answered, but its priority could not be raised back
-    if now >= ticket.deadline:
+    if ticket.deadline.expired():
         return "timeout"
     return "abandoned"  # its client went away, or the answer was aborted, before the last message
 

@@ -4,8 +4,9 @@ that it can be tested in-process with a fake clock.
 - First come, first served: a freed worker goes straight to the oldest waiter (no barging by a request
   that arrives at that moment). Clients take turns: each client (IP address) has its own line, so a
   flood from one client queues behind itself, not in front of others; with one client it is a FIFO.
-- One clock, from arrival: a ticket's deadline is its arrival plus its time limit, wait included. A
-  waiter whose deadline passes leaves the queue with the time-limit error, never having taken a worker.
+- One clock, from arrival: a ticket's deadline (azkg.sparql.evaluation.Deadline) is made when the
+  request arrives and counts the wait. A waiter whose deadline passes leaves the queue with the
+  time-limit error, never having taken a worker.
 - Admission by expected wait, not by count: a request is admitted while the estimated wait (the
   waiters ahead × the recent mean service time, an exponential moving average, / the workers) is
   below its remaining time limit; otherwise 429 with Retry-After from that estimate. A large hard
@@ -22,32 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
-import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from azkg.errors import AzkgError
+from azkg.errors import TooManyRequestsError
+from azkg.sparql.evaluation import CLOCK, Deadline
 
 WAIT_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0)  # seconds, for the metrics' histogram
 SLOW_REMEMBERED = 1024  # query texts remembered as slow (LRU)
 EMA_WEIGHT = 0.1  # weight of the newest service time in the moving averages
-
-
-class PoolBusyError(AzkgError):
-    code = "too_many_queries"
-    status = 429
-
-    def __init__(self, message: str, retry_after: float = 1.0):
-        super().__init__(message)
-        self.retry_after = max(1, math.ceil(retry_after))
-
-
-class DeadlineError(AzkgError):
-    code = "query_timeout"
-    status = 503
 
 
 @dataclass(eq=False)
@@ -58,7 +44,7 @@ class Ticket:
     client: str
     light: bool  # light by construction (the app's own look-ups): never heavy, never stopped for others
     arrived: float
-    deadline: float
+    deadline: Deadline
     heavy: bool = False
     future: asyncio.Future | None = None  # set while it waits for a worker
     timer: asyncio.TimerHandle | None = None
@@ -151,7 +137,7 @@ class Scheduler:
         *,
         max_waiting: int = 10_000,
         heavy_after: float = 0.5,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = CLOCK,
         start: Callable[[Ticket, Any], None] | None = None,
         drop: Callable[[Any], None] | None = None,
     ):
@@ -169,10 +155,10 @@ class Scheduler:
         self.slow: OrderedDict[bytes, None] = OrderedDict()
         self.metrics = Metrics()
 
-    def ticket(self, query: str, client: str, light: bool, timeout: float) -> Ticket:
-        now = self.clock()
+    def ticket(self, query: str, client: str, light: bool, deadline: Deadline) -> Ticket:
+        """`deadline` must be on this scheduler's clock (both are time.monotonic outside tests)."""
         key = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        ticket = Ticket(key, client, light, now, now + timeout)
+        ticket = Ticket(key, client, light, self.clock(), deadline)
         ticket.heavy = not light and key in self.slow
         self.metrics.requests += 1
         return ticket
@@ -180,7 +166,7 @@ class Scheduler:
     # ------------------------------------------------------------------ waiting
 
     async def acquire(self, ticket: Ticket):
-        """A worker for this ticket, handed over in turn; PoolBusyError or DeadlineError instead."""
+        """A worker for this ticket, handed over in turn; TooManyRequestsError or QueryTimeoutError instead."""
         if not ticket.admitted:
             self._admit(ticket)
         worker = self._take_at_once(ticket)
@@ -189,7 +175,7 @@ class Scheduler:
         ticket.future = asyncio.get_running_loop().create_future()
         ticket.gone = False
         (self.heavy if ticket.heavy else self.light).push(ticket)
-        delay = max(ticket.deadline - self.clock(), 0)
+        delay = max(ticket.deadline.remaining(), 0)
         ticket.timer = asyncio.get_running_loop().call_later(delay, self._expire, ticket)
         try:
             return await ticket.future
@@ -210,14 +196,14 @@ class Scheduler:
         wait = self.estimated_wait(ticket.heavy)
         if self.light.length + self.heavy.length >= self.max_waiting:
             self._refuse(f"{self.light.length + self.heavy.length} queries are waiting (setting max_waiting)", wait)
-        if wait >= ticket.deadline - self.clock():
+        if wait >= ticket.deadline.remaining():
             kind = "heavy queries" if ticket.heavy else "queries"
             self._refuse(f"the {kind} ahead would take about {wait:.1f} s, longer than this query's time limit", wait)
         ticket.admitted = True
 
     def _refuse(self, why: str, wait: float) -> None:
         self.metrics.refused += 1
-        raise PoolBusyError(f"the service is overloaded: {why}; try again shortly", wait)
+        raise TooManyRequestsError(f"the service is overloaded: {why}; try again shortly", wait)
 
     def _take_at_once(self, ticket: Ticket):
         """A free worker when nobody waits ahead of this ticket (else it queues: no barging)."""
@@ -236,7 +222,7 @@ class Scheduler:
             return
         self._leave(ticket)
         self.metrics.expired_waiting += 1
-        ticket.future.set_exception(DeadlineError("the query's time limit passed while it waited for a worker"))
+        ticket.future.set_exception(ticket.deadline.error())
 
     def _abandon(self, ticket: Ticket) -> None:
         """The waiting request went away (client gone): its place, or the worker it was just given, back."""

@@ -20,8 +20,8 @@ from pathlib import Path
 import pyoxigraph
 
 from azkg.errors import RequestError
+from azkg.sparql.evaluation import evaluate
 from azkg.sparql.named_queries import named_query
-from azkg.store.snapshots import evaluate
 
 KINDS = ("entity", "fact")
 MAX_QUERY_CHARS = 200
@@ -83,9 +83,26 @@ def match_expression(text: str) -> str | None:
     return " ".join(f'"{word}"' for word in words) + "*"
 
 
+INDEX_QUERIES = ("search-entities", "search-facts")  # named queries whose rows make the index
+
+
 def build_index(store: pyoxigraph.Store, path: Path) -> int:
-    """Write the index of the store to `path` (whole or not at all); the number of entries."""
-    rows = _entity_rows(store) + _fact_rows(store)
+    """Write the index of a store open in this process to `path`; the number of entries. The service
+    runs INDEX_QUERIES through its query workers instead, and calls `write_index` with their rows."""
+    entity_rows, fact_rows = (_solutions(store, name) for name in INDEX_QUERIES)
+    return write_index(entity_rows, fact_rows, path)
+
+
+def _solutions(store: pyoxigraph.Store, name: str) -> list[dict[str, str]]:
+    results = evaluate(store, named_query(name))
+    names = [variable.value for variable in results.variables]
+    return [{v: row[v].value for v in names if row[v] is not None} for row in results]
+
+
+def write_index(entity_rows: list[dict[str, str]], fact_rows: list[dict[str, str]], path: Path) -> int:
+    """Write the index of INDEX_QUERIES' rows ({variable: value}, unbound ones left out) to `path`, whole
+    or not at all; the number of entries."""
+    rows = _entity_rows(entity_rows) + _fact_rows(fact_rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -105,11 +122,11 @@ def build_index(store: pyoxigraph.Store, path: Path) -> int:
     return len(rows)
 
 
-def _entity_rows(store: pyoxigraph.Store) -> list[tuple]:
+def _entity_rows(found: list[dict[str, str]]) -> list[tuple]:
     names: dict[str, dict[str, list[str]]] = {}
-    for row in evaluate(store, named_query("search-entities")):
-        roles = names.setdefault(row["iri"].value, {"label": [], "prefLabel": [], "alias": [], "type": []})
-        roles[row["role"].value].append(row["value"].value)
+    for row in found:
+        roles = names.setdefault(row["iri"], {"label": [], "prefLabel": [], "alias": [], "type": []})
+        roles[row["role"]].append(row["value"])
     rows = []
     for iri, roles in names.items():
         labels = roles["label"] or roles["prefLabel"] or roles["alias"]
@@ -122,16 +139,16 @@ def _entity_rows(store: pyoxigraph.Store) -> list[tuple]:
     return rows
 
 
-def _fact_rows(store: pyoxigraph.Store) -> list[tuple]:
+def _fact_rows(found: list[dict[str, str]]) -> list[tuple]:
     facts: dict[str, dict] = {}
     quotes: dict[str, list[str]] = {}
-    for row in evaluate(store, named_query("search-facts")):
-        iri = row["fact"].value
+    for row in found:
+        iri = row["fact"]
         fact = facts.setdefault(iri, dict.fromkeys(FACT_FIELDS.values()))
-        quotes[iri] = _unique([*quotes.get(iri, []), row["exact"].value])
+        quotes[iri] = _unique([*quotes.get(iri, []), row["exact"]])
         for variable, name in FACT_FIELDS.items():
-            if row[variable] is not None and fact[name] is None:
-                fact[name] = row[variable].value
+            if row.get(variable) is not None and fact[name] is None:
+                fact[name] = row[variable]
     rows = []
     for iri, fact in facts.items():
         record = {**fact, "label": fact["label"] or iri, "quote": " … ".join(quotes[iri])}

@@ -25,15 +25,14 @@ from typing import IO, Any
 
 import pyoxigraph
 
-from azkg.errors import AzkgError, DiskFullError, QueryError, RequestError, StoreError
-from azkg.prefixes import PREFIXES
+from azkg.errors import AzkgError, DiskFullError, RequestError, StoreError
+from azkg.sparql.evaluation import update
 from azkg.sparql.formats import Format, rdf_syntax_of
 
 DATA_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/data")
 ONTOLOGY_GRAPH = pyoxigraph.NamedNode("https://w3id.org/azkg/graph/ontology")
 CURRENT = "CURRENT"
 DIRTY = "primary.dirty"
-QUERY_PREFIXES = dict(PREFIXES)  # a query's own PREFIX wins
 
 Progress = Callable[[int], None]
 
@@ -84,14 +83,6 @@ def open_reader(store_dir: Path) -> tuple[pyoxigraph.Store, Snapshot]:
         return pyoxigraph.Store.read_only(str(snapshot.path)), snapshot
     except OSError as err:
         raise StoreError(f"{snapshot.path}: cannot open the store snapshot: {err}") from err
-
-
-def evaluate(store: pyoxigraph.Store, query: str) -> Any:  # the caller knows its query's form
-    """Run a query over the union of all graphs; a malformed query raises QueryError with its position."""
-    try:
-        return store.query(query, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
-    except SyntaxError as err:
-        raise QueryError(f"malformed query: {err}") from err
 
 
 @contextmanager
@@ -266,9 +257,7 @@ class Writer:
         relative IRIs in it are resolved against base_iri."""
         self._mark_dirty()
         try:
-            self.store.update(text, base_iri=base_iri, prefixes=QUERY_PREFIXES)
-        except SyntaxError as err:
-            raise QueryError(f"malformed update: {err}") from err
+            update(self.store, text, base_iri)
         except PermissionError:
             raise  # LOAD or SERVICE in a process without network: the caller says why
         except OSError as err:

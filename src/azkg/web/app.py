@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +23,7 @@ from azkg.store.snapshots import ensure_store
 from azkg.store.telemetry import Telemetry, configure_logging
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
+from azkg.web.lookups import AnswerCache
 from azkg.web.query_log import QueryLog
 from azkg.web.routers import (
     api_docs,
@@ -53,9 +53,7 @@ def create_app(paths: Paths, service: ServiceSettings, store_dir=None) -> FastAP
         app.state.store_dir = store
         app.state.source_sha256 = snapshot.source_sha256
         app.state.void_cache = {}
-        app.state.label_cache = {}
-        app.state.answer_cache = OrderedDict()
-        app.state.answer_cache_bytes = 0
+        app.state.answer_cache = AnswerCache()
         app.state.write_lock = asyncio.Lock()
         app.state.pool = QueryPool(
             store,

@@ -1,87 +1,117 @@
 """Named queries run through the query workers, like any query (same time limit, same snapshot),
-for the routers that shape answers themselves: provenance, linked data, pages."""
+for the routers that shape answers themselves: provenance, linked data, pages, the Graph Store, VoID.
+
+The routers hand a `Lookups` (what a look-up needs: the pool, the limits, the store folder, the
+cache, the client) to the functions here, never the request."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
 
 from azkg.settings import ServiceSettings
+from azkg.sparql.evaluation import Deadline
 from azkg.sparql.formats import JSON_RESULTS
 from azkg.sparql.named_queries import named_query
+from azkg.store.messages import Job
 from azkg.store.pool import QueryPool
 from azkg.store.snapshots import current_snapshot
-from azkg.store.worker import Job
 from azkg.web.answers import client_address, whole_answer
 
 CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
 CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 
 
-async def run_named(request: Request, name: str, media_type: str, **bindings: str) -> bytes:
-    """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs. Snapshots never
-    change, so an answer is kept for the snapshot it was asked on (a newer snapshot has other keys)."""
-    snapshot = current_snapshot(request.app.state.store_dir)
+@dataclass(eq=False)
+class AnswerCache:
+    """Named-query answers and the labels, kept per process. Snapshots never change, so an answer is
+    kept for the snapshot it was asked on (a newer snapshot has other keys)."""
+
+    answers: OrderedDict = field(default_factory=OrderedDict)
+    size: int = 0  # bytes of answers
+    labels: dict = field(default_factory=dict)  # {snapshot: {iri: label}}, one snapshot at a time
+
+    def keep(self, key: tuple, body: bytes) -> None:
+        if len(body) > CACHED_ANSWER_BYTES:
+            return
+        previous = self.answers.pop(key, b"")  # two requests may have asked at once
+        self.answers[key] = body
+        self.size += len(body) - len(previous)
+        while self.size > CACHED_BYTES:
+            self.size -= len(self.answers.popitem(last=False)[1])
+
+
+@dataclass(frozen=True)
+class Lookups:
+    pool: QueryPool
+    service: ServiceSettings
+    store_dir: Path
+    cache: AnswerCache
+    client: str = ""  # whom the per-client turns of the queue are for
+
+    @classmethod
+    def of(cls, request: Request) -> Lookups:
+        state = request.app.state
+        return cls(state.pool, state.service, state.store_dir, state.answer_cache, client_address(request.scope))
+
+    def deadline(self) -> Deadline:
+        return Deadline.after(self.service.query_timeout, "query_timeout")
+
+
+async def run_query(lookups: Lookups, job: Job, light: bool = True) -> bytes:
+    """The whole answer of an app's own query; a look-up is light by construction (never classed heavy)."""
+    return await whole_answer(lookups.pool.run(job, light=light, client=lookups.client))
+
+
+async def run_named(lookups: Lookups, name: str, media_type: str, **bindings: str) -> bytes:
+    """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs, cached."""
+    snapshot = current_snapshot(lookups.store_dir)
     key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
-    cache: OrderedDict = request.app.state.answer_cache
-    request.app.state.telemetry.answer_cache_used(hit=key in cache)
-    if key in cache:
-        cache.move_to_end(key)
-        return cache[key]
-    body = await _evaluate_named(request, name, media_type, bindings)
-    if len(body) <= CACHED_ANSWER_BYTES:
-        previous = cache.pop(key, b"")  # two requests may have asked at once
-        cache[key] = body
-        request.app.state.answer_cache_bytes += len(body) - len(previous)
-        while request.app.state.answer_cache_bytes > CACHED_BYTES:
-            request.app.state.answer_cache_bytes -= len(cache.popitem(last=False)[1])
-    return body
-
-
-async def _evaluate_named(request: Request, name: str, media_type: str, bindings: dict[str, str]) -> bytes:
-    service: ServiceSettings = request.app.state.service
-    pool: QueryPool = request.app.state.pool
+    cache = lookups.cache
+    lookups.pool.telemetry.answer_cache_used(hit=key in cache.answers)
+    if key in cache.answers:
+        cache.answers.move_to_end(key)
+        return cache.answers[key]
     job = Job(
-        named_query(name),
-        media_type,
-        service.max_rows,
-        time.time() + service.query_timeout,
+        named_query(name), media_type, lookups.service.max_rows, lookups.deadline(),
         bindings=tuple(sorted(bindings.items())),
     )
-    client = client_address(request.scope)
-    messages = pool.run(job, service.query_timeout, light=True, client=client)  # light by construction
-    return await whole_answer(messages, service.query_timeout)
+    body = await run_query(lookups, job)
+    cache.keep(key, body)
+    return body
 
 
 class Iri(str):
     """A value that is an IRI, not a literal that happens to look like one."""
 
 
-async def select(request: Request, name: str, **bindings: str) -> list[dict[str, str]]:
+async def select(lookups: Lookups, name: str, **bindings: str) -> list[dict[str, str]]:
     """Rows of a named SELECT as {variable: value} (IRIs as `Iri`), unbound variables left out."""
-    answer = json.loads(await run_named(request, name, JSON_RESULTS.media_type, **bindings))
+    return rows_of(await run_named(lookups, name, JSON_RESULTS.media_type, **bindings))
+
+
+def rows_of(body: bytes) -> list[dict[str, str]]:
     return [
         {var: Iri(term["value"]) if term["type"] == "uri" else term["value"] for var, term in row.items()}
-        for row in answer["results"]["bindings"]
+        for row in json.loads(body)["results"]["bindings"]
     ]
 
 
-async def ask(request: Request, query_name: str, **bindings: str) -> bool:
-    return bool(json.loads(await run_named(request, query_name, JSON_RESULTS.media_type, **bindings))["boolean"])
+async def ask(lookups: Lookups, query_name: str, **bindings: str) -> bool:
+    return bool(json.loads(await run_named(lookups, query_name, JSON_RESULTS.media_type, **bindings))["boolean"])
 
 
-async def labels(request: Request) -> dict[str, str]:
+async def labels(lookups: Lookups) -> dict[str, str]:
     """Every named thing's label, fetched once per store snapshot."""
-    store_dir: Path = request.app.state.store_dir
-    snapshot = current_snapshot(store_dir)
+    snapshot = current_snapshot(lookups.store_dir)
     key = snapshot.path if snapshot else None
-    cache: dict = request.app.state.label_cache
+    cache = lookups.cache.labels
     if key not in cache:
-        rows = await select(request, "labels")
+        rows = await select(lookups, "labels")
         cache.clear()
         cache[key] = {row["iri"]: row["label"] for row in rows}
     return cache[key]

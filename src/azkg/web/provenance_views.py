@@ -5,36 +5,34 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import Request
-
 from azkg.errors import NotFoundError
 from azkg.web.links import Links
-from azkg.web.lookups import labels, select
+from azkg.web.lookups import Lookups, labels, select
 from azkg.web.paths import check
 from azkg.web.views import Namer, conflicts, facts, resource
 
 SOURCE_TEXT = "https://schema.org/text"
 
 
-async def namer_for(request: Request) -> Namer:
-    return Namer(await labels(request), Links.of(request))
+async def namer_for(lookups: Lookups, links: Links) -> Namer:
+    return Namer(await labels(lookups), links)
 
 
-async def describe(request: Request, kind: str, rest: str) -> tuple[str, list[dict], Namer]:
+async def describe(lookups: Lookups, links: Links, kind: str, rest: str) -> tuple[str, list[dict], Namer]:
     """The IRI of `kind/rest`, its resource.rq rows and a namer; 404 if the graph has nothing on it."""
     check(kind, rest)
-    namer = await namer_for(request)
+    namer = await namer_for(lookups, links)
     iri = namer.links.iri_of(f"{kind}/{rest}" if rest else kind)
-    rows = await select(request, "resource", resource=iri)
+    rows = await select(lookups, "resource", resource=iri)
     if not rows:
         raise NotFoundError(f"the graph has nothing on <{iri}>")
     return iri, rows, namer
 
 
-async def entity_view(request: Request, slug: str) -> dict:
-    iri, rows, namer = await describe(request, "id", slug)
+async def entity_view(lookups: Lookups, links: Links, slug: str) -> dict:
+    iri, rows, namer = await describe(lookups, links, "id", slug)
     fact_rows, conflict_rows = await asyncio.gather(  # two workers at once
-        select(request, "facts", entity=iri), select(request, "conflicts", entity=iri)
+        select(lookups, "facts", entity=iri), select(lookups, "conflicts", entity=iri)
     )
     return {
         "entity": resource(iri, rows, namer),
@@ -43,15 +41,15 @@ async def entity_view(request: Request, slug: str) -> dict:
     }
 
 
-async def fact_view(request: Request, path: str) -> dict:
-    iri, _, namer = await describe(request, "fact", path)
-    found = facts(await select(request, "facts", fact=iri), namer)
+async def fact_view(lookups: Lookups, links: Links, path: str) -> dict:
+    iri, _, namer = await describe(lookups, links, "fact", path)
+    found = facts(await select(lookups, "facts", fact=iri), namer)
     if not found:
         raise NotFoundError(f"<{iri}> is not a fact")
     fact = found[0]
     ingestion_rows, source_rows = await asyncio.gather(
-        select(request, "resource", resource=fact["ingestion"]["iri"]),
-        select(request, "resource", resource=fact["source"]["iri"]),
+        select(lookups, "resource", resource=fact["ingestion"]["iri"]),
+        select(lookups, "resource", resource=fact["source"]["iri"]),
     )
     return {
         "fact": fact,
@@ -60,20 +58,20 @@ async def fact_view(request: Request, path: str) -> dict:
     }
 
 
-async def source_view(request: Request, source_id: str) -> dict:
-    iri, rows, namer = await describe(request, "source", source_id)
-    drawn = facts(await select(request, "facts", source=iri), namer)
+async def source_view(lookups: Lookups, links: Links, source_id: str) -> dict:
+    iri, rows, namer = await describe(lookups, links, "source", source_id)
+    drawn = facts(await select(lookups, "facts", source=iri), namer)
     return {"source": _source(iri, rows, namer, with_text=True), "facts": drawn, "highlights": highlights(drawn)}
 
 
-async def conflicts_view(request: Request, entity: str | None) -> dict:
-    namer = await namer_for(request)
+async def conflicts_view(lookups: Lookups, links: Links, entity: str | None) -> dict:
+    namer = await namer_for(lookups, links)
     if entity is None:
-        return {"conflicts": conflicts(await select(request, "conflicts"), namer)}
+        return {"conflicts": conflicts(await select(lookups, "conflicts"), namer)}
     slug = entity[len(namer.links.iri_of("id/")) :] if entity.startswith(namer.links.iri_of("id/")) else entity
     check("id", slug)
     iri = namer.links.iri_of(f"id/{slug}")
-    return {"entity": namer.ref(iri), "conflicts": conflicts(await select(request, "conflicts", entity=iri), namer)}
+    return {"entity": namer.ref(iri), "conflicts": conflicts(await select(lookups, "conflicts", entity=iri), namer)}
 
 
 def _source(iri: str, rows: list[dict], namer: Namer, with_text: bool) -> dict:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pyoxigraph
 
-from azkg.errors import AzkgError, PayloadTooLargeError, QueryError, RequestError, StoreError
+from azkg.errors import AzkgError, PayloadTooLargeError, RequestError, StoreError
+from azkg.sparql import evaluation
 from azkg.store.sandbox import confine
-from azkg.store.snapshots import QUERY_PREFIXES, store_failure, writing
+from azkg.store.snapshots import store_failure, writing
 from azkg.web.update_dataset import with_dataset
 
 log = logging.getLogger(__name__)
@@ -179,9 +180,7 @@ def _parse_update(job: UpdateJob) -> str:
     pyoxigraph parses an update only to run it, so it is run on an empty in-memory store first."""
     text = with_dataset(job.text, job.using, job.using_named)
     try:
-        pyoxigraph.Store().update(text, base_iri=job.base_iri, prefixes=QUERY_PREFIXES)
-    except SyntaxError as err:
-        raise QueryError(f"malformed update: {err}") from err
+        evaluation.update(pyoxigraph.Store(), text, job.base_iri)
     except PermissionError:
         raise  # the sandbox refused LOAD's socket
     except OSError as err:  # an in-memory store does no I/O but LOAD's: the URL failed

@@ -8,18 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import cast
 
 import pyoxigraph
 
 from azkg.prefixes import BASE
+from azkg.sparql.evaluation import DEFAULT_GRAPH, evaluate
 
 DEF = BASE + "def/"
 QUERY = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?concept ?label WHERE {
-  ?concept a <%s> .
+SELECT ?concept ?label ?kind WHERE {  # ?kind is bound, and pyoxigraph binds only projected variables
+  ?concept a ?kind .
   { ?concept skos:prefLabel ?label } UNION { ?concept skos:altLabel ?label } UNION { ?concept rdfs:label ?label }
 }
 """
@@ -46,12 +46,12 @@ def load_vocabulary(ontology_dir: Path) -> Vocabulary:
 
     def concepts(kind: str) -> dict[str, tuple[str, ...]]:
         found: dict[str, set[str]] = {}
-        for row in cast(pyoxigraph.QuerySolutions, store.query(QUERY % (DEF + kind))):
+        for row in evaluate(store, QUERY, bindings={"kind": DEF + kind}, dataset=DEFAULT_GRAPH):
             concept = row["concept"].value.rsplit("/", 1)[-1]
             found.setdefault(concept, set()).add(row["label"].value)
         return {key: tuple(sorted(labels)) for key, labels in sorted(found.items())}
 
-    rows = cast(pyoxigraph.QuerySolutions, store.query(CLASSES))
+    rows = evaluate(store, CLASSES, dataset=DEFAULT_GRAPH)
     classes = frozenset(row["class"].value.removeprefix(DEF) for row in rows if row["class"].value.startswith(DEF))
     return Vocabulary(
         concepts("Metric"), concepts("Unit"), concepts("Approximation"), concepts("FigureStatus"), classes

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -16,12 +15,15 @@ from starlette.responses import Response, StreamingResponse
 from azkg.errors import NotFoundError
 from azkg.sparql.formats import GRAPH_STORE_OFFER, JSON_RESULTS
 from azkg.sparql.negotiation import negotiate
-from azkg.store.pool import QueryPool
-from azkg.store.worker import Job
-from azkg.web.answers import body_chunks, first_message, whole_answer
+from azkg.store.messages import Job, Whole
+from azkg.web.answers import body_chunks, first_message
 from azkg.web.graph_params import target_graph
+from azkg.web.lookups import Lookups, run_query
 
 router = APIRouter(tags=["graph store"])
+GRAPH_EXISTS = "ASK { GRAPH ?graph { ?s ?p ?o } }"
+NAMED_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+UNION_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
@@ -32,22 +34,18 @@ async def store_get(request: Request) -> Response:
         GRAPH_STORE_OFFER, request.headers.get("accept"), "a graph is available as: {types}",
         () if name is None else (name,), name_refusal="format '{name}': a graph is available as {types}",
     )
-    pool: QueryPool = request.app.state.pool
-    timeout = request.app.state.service.query_timeout
+    lookups = Lookups.of(request)
+    deadline = lookups.deadline()  # one for both queries: the ASK's time counts
     if isinstance(graph, pyoxigraph.NamedNode):
-        exists = await _ask(pool, f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}", timeout)
-        if not exists:
+        bindings = (("graph", graph.value),)  # bound by pyoxigraph, never pasted into the query
+        exists = await run_query(lookups, Job(GRAPH_EXISTS, JSON_RESULTS.media_type, 1, deadline, bindings=bindings))
+        if not json.loads(exists)["boolean"]:
             raise NotFoundError(f"there is no graph <{graph.value}>")
-        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"
+        job = Job(NAMED_GRAPH, media_type, sys.maxsize, deadline, bindings=bindings)
     else:
-        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    messages = pool.run(Job(query, media_type, sys.maxsize, time.time() + timeout), timeout)
-    first = await first_message(messages, timeout)
-    if first[0] == "whole":
-        return Response(first[3], media_type=media_type, headers={"Vary": "Accept"})
+        job = Job(UNION_GRAPH, media_type, sys.maxsize, deadline)
+    messages = lookups.pool.run(job)
+    first = await first_message(messages)
+    if isinstance(first, Whole):
+        return Response(first.body, media_type=media_type, headers={"Vary": "Accept"})
     return StreamingResponse(body_chunks(messages), media_type=media_type, headers={"Vary": "Accept"})
-
-
-async def _ask(pool: QueryPool, query: str, timeout: float) -> bool:
-    job = Job(query, JSON_RESULTS.media_type, 1, time.time() + timeout)
-    return bool(json.loads(await whole_answer(pool.run(job, timeout, light=True), timeout))["boolean"])

@@ -14,7 +14,7 @@ from azkg.prefixes import PREFIXES
 from azkg.sparql.named_queries import examples
 from azkg.web.html import render
 from azkg.web.links import Links
-from azkg.web.lookups import select
+from azkg.web.lookups import Lookups, select
 from azkg.web.security import page_policy
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +44,9 @@ def example_links(links: Links) -> list[dict]:
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    counts = (await select(request, "home"))[0]
-    zones = await select(request, "zones")
+    lookups = Lookups.of(request)
+    counts = (await select(lookups, "home"))[0]
+    zones = await select(lookups, "zones")
     return render(request, "home.html", counts=counts, zones=zones, examples=example_links(Links.of(request)))
 
 

@@ -12,7 +12,7 @@ from azkg.errors import RequestError
 from azkg.names import NamedEntity, NameUse, rank_entities
 from azkg.prefixes import PREFIXES
 from azkg.web.links import Links
-from azkg.web.lookups import select
+from azkg.web.lookups import Lookups, select
 from azkg.web.provenance_views import conflicts_view, entity_view, fact_view, source_view
 
 router = APIRouter(prefix="/api", tags=["provenance"])
@@ -26,7 +26,7 @@ async def entities_named(
     """Answered from the store, as last built, in the shape and order of `azkg entities find --json`
     (which reads the curated files, so a curator can look a name up before the article is built);
     exact matches first, then near misses."""
-    matches = rank_entities(_named_entities(await select(request, "entity-names")), name, limit)
+    matches = rank_entities(_named_entities(await select(Lookups.of(request), "entity-names")), name, limit)
     links = Links.of(request)
     return {"name": name, "entities": [{**m.as_json(), "url": links.url(f"id/{m.id}")} for m in matches]}
 
@@ -57,18 +57,18 @@ def _named_entities(rows: list[dict[str, str]]) -> list[NamedEntity]:
 async def api_entity(request: Request, slug: str) -> dict:
     """Answers what the SPARQL of docs/provenance.md ("An entity") answers, shaped as JSON: the entity's
     label, aliases, types and statements, every fact about it, and the conflicts among them."""
-    return await entity_view(request, slug)
+    return await entity_view(Lookups.of(request), Links.of(request), slug)
 
 
 @router.get("/facts/{source}/{claim}", summary="A fact's full chain: its quote, source document and ingestion")
 async def api_fact(request: Request, source: str, claim: str) -> dict:
-    return await fact_view(request, f"{source}/{claim}")
+    return await fact_view(Lookups.of(request), Links.of(request), f"{source}/{claim}")
 
 
 @router.get("/sources/{source}", summary="A source: what is known of it, its text, every fact drawn from it")
 async def api_source(request: Request, source: str) -> dict:
     """`highlights` lists the quoted spans (Unicode code point offsets into `text`) with their facts."""
-    return await source_view(request, source)
+    return await source_view(Lookups.of(request), Links.of(request), source)
 
 
 @router.get("/conflicts", summary="Figures on which sources disagree, all values side by side")
@@ -78,4 +78,4 @@ async def api_conflicts(
 ) -> dict:
     if entity is not None and not entity.strip():
         raise RequestError("parameter entity is empty; give an entity's slug or IRI, or leave it out")
-    return await conflicts_view(request, entity)
+    return await conflicts_view(Lookups.of(request), Links.of(request), entity)

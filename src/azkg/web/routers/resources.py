@@ -18,7 +18,7 @@ from azkg.web import provenance_views as provenance
 from azkg.web.charts import figure_charts
 from azkg.web.html import render
 from azkg.web.links import Links
-from azkg.web.lookups import ask, run_named, select
+from azkg.web.lookups import Lookups, ask, run_named, select
 from azkg.web.paths import SUFFIXES, check, split_suffix
 from azkg.web.views import facts, resource
 
@@ -47,7 +47,7 @@ def alternates(links: Links, path: str) -> list[tuple[str, str, str]]:
 
 async def require_exists(request: Request, path: str) -> str:
     iri = Links.of(request).iri_of(path)
-    if not await ask(request, "exists", resource=iri):
+    if not await ask(Lookups.of(request), "exists", resource=iri):
         raise NotFoundError(f"the graph has nothing on <{iri}>")
     return iri
 
@@ -56,7 +56,7 @@ async def rdf(request: Request, kind: str, path: str, media_type: str) -> Respon
     links = Links.of(request)
     iri = await require_exists(request, path)
     name, variable = DESCRIBE.get(kind, ("describe-resource", "resource"))
-    body = await run_named(request, name, media_type, **{variable: iri})
+    body = await run_named(Lookups.of(request), name, media_type, **{variable: iri})
     return Response(body, media_type=media_type, headers={"Vary": "Accept", "Content-Location": links.url(path)})
 
 
@@ -86,24 +86,26 @@ async def page(request: Request, kind: str, stem: str, path: str) -> Response:
     context: dict[str, Any] = {"alternates": alternates(links, path), "path": path}
     headers = {"Vary": "Accept"}
     if kind == "id":
-        view = await provenance.entity_view(request, stem)
+        view = await provenance.entity_view(Lookups.of(request), links, stem)
         conflicted = {value["fact"]["iri"] for group in view["conflicts"] for value in group["values"]}
         charts = figure_charts(view["facts"], conflicted)
         return render(request, "entity.html", headers=headers, **context, **view, conflicted=conflicted, charts=charts)
     if kind == "fact":
-        return render(request, "fact.html", headers=headers, **context, **await provenance.fact_view(request, stem))
+        view = await provenance.fact_view(Lookups.of(request), links, stem)
+        return render(request, "fact.html", headers=headers, **context, **view)
     if kind == "source":
-        view = await provenance.source_view(request, stem)
+        view = await provenance.source_view(Lookups.of(request), links, stem)
         return render(request, "source.html", headers=headers, **context, **view, passages=passages(view))
     if kind == "quote":
         return await quote_page(request, stem, context)
-    iri, rows, namer = await provenance.describe(request, kind, stem)
+    iri, rows, namer = await provenance.describe(Lookups.of(request), links, kind, stem)
     return render(request, "resource.html", headers=headers, **context, resource=resource(iri, rows, namer))
 
 
 async def quote_page(request: Request, stem: str, context: dict) -> Response:
-    iri, rows, namer = await provenance.describe(request, "quote", stem)
-    derived = facts(await select(request, "facts", quote=iri), namer)
+    lookups = Lookups.of(request)
+    iri, rows, namer = await provenance.describe(lookups, Links.of(request), "quote", stem)
+    derived = facts(await select(lookups, "facts", quote=iri), namer)
     return render(
         request, "quote.html", headers={"Vary": "Accept"}, **context, resource=resource(iri, rows, namer), facts=derived
     )
@@ -150,10 +152,10 @@ async def ontology_document(request: Request, suffix: str | None) -> Response:
     media_type = document_type(request, suffix)
     links = Links.of(request)
     if media_type != HTML.media_type:
-        body = await run_named(request, "ontology", media_type)
+        body = await run_named(Lookups.of(request), "ontology", media_type)
         return Response(body, media_type=media_type, headers={"Vary": "Accept", "Content-Location": links.url("def")})
-    iri, rows, namer = await provenance.describe(request, "def", "")
-    terms = await select(request, "ontology-terms")
+    iri, rows, namer = await provenance.describe(Lookups.of(request), links, "def", "")
+    terms = await select(Lookups.of(request), "ontology-terms")
     return render(
         request,
         "ontology.html",
@@ -202,5 +204,5 @@ def term_sections(rows: list[dict], namer) -> list[tuple[str, list[dict]]]:
 
 @router.get("/conflicts", summary="Every disagreement between sources, side by side (HTML)", include_in_schema=False)
 async def conflicts_page(request: Request, entity: str | None = None) -> Response:
-    view = await provenance.conflicts_view(request, entity)
+    view = await provenance.conflicts_view(Lookups.of(request), Links.of(request), entity)
     return render(request, "conflicts.html", **view)

@@ -9,6 +9,7 @@ search that started a moment earlier may still be reading.
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,12 +18,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from azkg.errors import RequestError
-from azkg.sparql.formats import HTML, LISTING_OFFER
+from azkg.sparql.formats import HTML, JSON_RESULTS, LISTING_OFFER
+from azkg.sparql.named_queries import named_query
 from azkg.sparql.negotiation import negotiate
-from azkg.store.search import MAX_QUERY_CHARS, Hit, SearchPage, build_index, check_request, search
+from azkg.store.messages import Job
+from azkg.store.search import INDEX_QUERIES, MAX_QUERY_CHARS, Hit, SearchPage, check_request, search, write_index
 from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
 from azkg.web.html import render
 from azkg.web.links import Links
+from azkg.web.lookups import Lookups, rows_of, run_query
 
 router = APIRouter(tags=["search"])
 DEFAULT_LIMIT = 20
@@ -108,20 +112,33 @@ async def index_file(request: Request) -> Path:
     if not hasattr(state, "search_lock"):
         state.search_lock = asyncio.Lock()
     async with state.search_lock:
-        return await asyncio.to_thread(_build, store_dir)
+        return await _build(Lookups.of(request))
 
 
 def _index_of(store_dir: Path, snapshot: Snapshot) -> Path:
     return store_dir / INDEX_FOLDER / f"{snapshot.path.name}.sqlite"
 
 
-def _build(store_dir: Path) -> Path:
-    store, snapshot = open_reader(store_dir)
-    path = _index_of(store_dir, snapshot)
+async def _build(lookups: Lookups) -> Path:
+    """The index's rows read through the query workers (whole-store queries: not light, under the query
+    time limit), written to SQLite in a thread."""
+    snapshot = current_snapshot(lookups.store_dir)
+    if snapshot is None:
+        open_reader(lookups.store_dir)  # raises the error that says how to create the store
+        raise AssertionError("open_reader raises when there is no snapshot")
+    path = _index_of(lookups.store_dir, snapshot)
     if not path.exists():  # another request may have built it while this one waited
-        for stale in path.parent.glob(".*.tmp"):  # left by a build that was killed
-            stale.unlink(missing_ok=True)
-        build_index(store, path)
+        deadline = lookups.deadline()
+        jobs = [Job(named_query(name), JSON_RESULTS.media_type, sys.maxsize, deadline) for name in INDEX_QUERIES]
+        found = [rows_of(await run_query(lookups, job, light=False)) for job in jobs]
+        await asyncio.to_thread(_write, path, *found)
     for old in sorted(path.parent.glob("*.sqlite"))[:-2]:  # snapshot names sort by time
         old.unlink(missing_ok=True)
     return path
+
+
+def _write(path: Path, entity_rows: list[dict[str, str]], fact_rows: list[dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(".*.tmp"):  # left by a build that was killed
+        stale.unlink(missing_ok=True)
+    write_index(entity_rows, fact_rows, path)

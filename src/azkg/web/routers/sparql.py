@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from dataclasses import dataclass
 
 import pyoxigraph
@@ -19,6 +18,7 @@ from azkg.errors import (
     UnsupportedMediaTypeError,
 )
 from azkg.settings import ServiceSettings
+from azkg.sparql.evaluation import CLOCK, SERVICE_DISABLED, Dataset, Deadline
 from azkg.sparql.formats import (
     ASK_OFFER,
     DESCRIPTION_OFFER,
@@ -31,8 +31,8 @@ from azkg.sparql.formats import (
 )
 from azkg.sparql.negotiation import negotiate
 from azkg.sparql.query_text import scan
+from azkg.store.messages import Job, Whole
 from azkg.store.pool import QueryPool
-from azkg.store.worker import SERVICE_DISABLED, Job
 from azkg.web.answers import body_chunks, client_address, first_message
 from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
@@ -116,31 +116,27 @@ async def answer(state, accept: str | None, asked: QueryRequest, client: str = "
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
     pool: QueryPool = state.pool
+    arrived = CLOCK()  # the deadline counts from here: the lexing below is part of the time spent
     if len(asked.query) > LEX_IN_THREAD:  # a long text takes the lexer tens of ms: not on the event loop
         shape = await asyncio.to_thread(_check, asked.query, settings)
     else:
         shape = _check(asked.query, settings)
     media_type = _media_type(accept, asked, OFFERED.get(shape.form or "SELECT", SELECT_OFFER))
     timeout = _tightened(asked.one("timeout"), settings.query_timeout, "timeout", float)
+    deadline = Deadline(arrived + timeout, timeout, "query_timeout")
     max_rows = int(_tightened(asked.one("max_rows"), settings.max_rows, "max_rows", int))
-    job = Job(
-        asked.query,
-        media_type,
-        max_rows,
-        time.time() + timeout,
-        default_graphs=_iris(asked, "default-graph-uri"),
-        named_graphs=_iris(asked, "named-graph-uri"),
-        union_default_graph=not shape.has_dataset,
-        base_iri=settings.base_iri,
+    dataset = Dataset(
+        _iris(asked, "default-graph-uri"), _iris(asked, "named-graph-uri"), union_default_graph=not shape.has_dataset
     )
-    messages = pool.run(job, timeout, client=client)
-    first = await first_message(messages, timeout)
+    job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri)
+    messages = pool.run(job, client=client)
+    first = await first_message(messages)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
-    if first[2] is not None:
-        headers["X-Azkg-Truncated"] = "true" if first[2] else "false"
+    if first.truncated is not None:
+        headers["X-Azkg-Truncated"] = "true" if first.truncated else "false"
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    if first[0] == "whole":
-        return Response(first[3], media_type=content_type, headers=headers)
+    if isinstance(first, Whole):
+        return Response(first.body, media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
 
 

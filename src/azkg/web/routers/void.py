@@ -3,18 +3,20 @@ is true after every load or write."""
 
 from __future__ import annotations
 
-import asyncio
+import sys
 from pathlib import Path
 
 import pyoxigraph
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from azkg.sparql.formats import DESCRIPTION_OFFER
+from azkg.sparql.formats import DESCRIPTION_OFFER, JSON_RESULTS
 from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS
-from azkg.store.snapshots import current_snapshot, evaluate, open_reader
+from azkg.store.messages import Job
+from azkg.store.snapshots import current_snapshot
 from azkg.web.links import Links
+from azkg.web.lookups import Lookups, rows_of, run_query
 
 router = APIRouter(tags=["dataset"])
 COUNTS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
@@ -33,7 +35,7 @@ async def void(request: Request) -> Response:
     cache: dict = request.app.state.void_cache
     if snapshot is None or snapshot.path not in cache:
         cache.clear()
-        cache[snapshot.path if snapshot else None] = await asyncio.to_thread(_statistics, store_dir)
+        cache[snapshot.path if snapshot else None] = await _statistics(Lookups.of(request))
     links = Links.of(request)
     base = links.root.rstrip("/")
     turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
@@ -43,17 +45,23 @@ async def void(request: Request) -> Response:
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
-def _statistics(store_dir: Path) -> dict:
-    store, _ = open_reader(store_dir)
-    counts = next(iter(evaluate(store, COUNTS)))
+async def _statistics(lookups: Lookups) -> dict:
+    """The figures, through the query workers under one deadline (whole-store counts: not light)."""
+    deadline = lookups.deadline()
+
+    async def rows(query: str) -> list[dict[str, str]]:
+        job = Job(query, JSON_RESULTS.media_type, sys.maxsize, deadline)
+        return rows_of(await run_query(lookups, job, light=False))
+
+    counts = (await rows(COUNTS))[0]
     return {
-        "triples": int(counts["triples"].value),
-        "subjects": int(counts["subjects"].value),
-        "properties": int(counts["properties"].value),
-        "objects": int(counts["objects"].value),
-        "entities": int(next(iter(evaluate(store, ENTITIES)))["n"].value),
-        "classes": [(row["class"].value, int(row["n"].value)) for row in evaluate(store, CLASSES)],
-        "sources": [(row["source"].value, int(row["n"].value)) for row in evaluate(store, SOURCES)],
+        "triples": int(counts["triples"]),
+        "subjects": int(counts["subjects"]),
+        "properties": int(counts["properties"]),
+        "objects": int(counts["objects"]),
+        "entities": int((await rows(ENTITIES))[0]["n"]),
+        "classes": [(row["class"], int(row["n"])) for row in await rows(CLASSES)],
+        "sources": [(row["source"], int(row["n"])) for row in await rows(SOURCES)],
     }
 
 
