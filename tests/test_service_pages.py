@@ -6,17 +6,17 @@ import json
 import platform
 from pathlib import Path
 
-import httpx
 import pyoxigraph
 
 from azkg import __version__
 from tests.conftest import ROOT
-from tests.server import running_server
+from tests.in_process import in_process
 
 
-def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path: Path, client: httpx.Client) -> None:
+def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    with running_server(ROOT, store, query_workers="2") as server:
+    with in_process(ROOT, store, query_workers="2") as server:
+        client = server.client
         answer = client.get(server.base + "/-/health")
         assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
         body = answer.json()
@@ -29,7 +29,7 @@ def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path:
         (store / "CURRENT.away").rename(store / "CURRENT")
 
 
-def test_version(tmp_path: Path, client: httpx.Client) -> None:
-    with running_server(ROOT, tmp_path / "store") as server:
-        assert client.get(server.base + "/-/version").json() == {
+def test_version(tmp_path: Path) -> None:
+    with in_process(ROOT, tmp_path / "store") as server:
+        assert server.client.get(server.base + "/-/version").json() == {
             "azkg": __version__, "pyoxigraph": pyoxigraph.__version__, "python": platform.python_version()}

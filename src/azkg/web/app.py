@@ -3,10 +3,8 @@ in the lifespan, so nothing happens at import time."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,36 +36,35 @@ from azkg.web.routers import (
     writes,
 )
 from azkg.web.security import outer_layers
+from azkg.web.services import Services
 
 log = logging.getLogger("azkg.web")
 
 
-def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> FastAPI:
+def create_app(
+    settings: Settings, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+) -> FastAPI:
+    """The app over the store in `store_dir` (default: the settings'), querying through `pool` (default: one
+    sized by the service settings). The app owns the pool: its lifespan starts it and closes it."""
     store = store_dir or settings.store_dir
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         snapshot, rebuilt = ensure_store(store, settings.triples_file, settings.ontology_files)
         log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
-        app.state.store_dir = store
-        app.state.source_sha256 = snapshot.source_sha256
-        app.state.void_cache = {}
-        app.state.label_cache = {}
-        app.state.answer_cache = OrderedDict()
-        app.state.answer_cache_bytes = 0
-        app.state.write_lock = asyncio.Lock()
-        app.state.pool = QueryPool(
+        queries = pool or QueryPool(
             store,
             service.query_workers,
             max_waiting=service.max_waiting,
             heavy_after=service.heavy_query_seconds,
             allow_service=service.allow_service,
         )
-        await app.state.pool.start()
+        app.state.services = Services(settings, service, store, snapshot.source_sha256, queries)
+        await queries.start()
         try:
             yield
         finally:
-            await app.state.pool.close()
+            await queries.close()
 
     app = FastAPI(
         title="azkg",
@@ -77,8 +74,6 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
         docs_url=None,  # api_docs serves both from the bundled copies, not from a CDN
         redoc_url=None,
     )
-    app.state.service = service
-    app.state.settings = settings
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
                    provenance.router, resources.router, pages.router, api_docs.router, metrics.router):
         app.include_router(router)
@@ -97,9 +92,11 @@ def create_app(settings: Settings, service: ServiceSettings, store_dir=None) -> 
     return app
 
 
-def asgi_app(settings: Settings, service: ServiceSettings, store_dir=None) -> ASGIApp:
+def asgi_app(
+    settings: Settings, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+) -> ASGIApp:
     """What the server runs: the app, its fast path, and the layers every response passes through."""
-    return outer_layers(FastSparql(create_app(settings, service, store_dir)), service)
+    return outer_layers(FastSparql(create_app(settings, service, store_dir, pool)), service)
 
 
 def from_environment() -> ASGIApp:

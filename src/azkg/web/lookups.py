@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections import OrderedDict
-from pathlib import Path
 
 from fastapi import Request
 
-from azkg.settings import ServiceSettings
 from azkg.sparql.named_queries import named_query
-from azkg.store.pool import QueryPool
 from azkg.store.snapshots import current_snapshot
 from azkg.store.worker import Job
 from azkg.web.answers import client_address, whole_answer
+from azkg.web.services import services_of
 
 JSON_RESULTS = "application/sparql-results+json"
 
@@ -27,9 +24,10 @@ CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 async def run_named(request: Request, name: str, media_type: str, **bindings: str) -> bytes:
     """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs. Snapshots never
     change, so an answer is kept for the snapshot it was asked on (a newer snapshot has other keys)."""
-    snapshot = current_snapshot(request.app.state.store_dir)
+    services = services_of(request)
+    snapshot = current_snapshot(services.store_dir)
     key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
-    cache: OrderedDict = request.app.state.answer_cache
+    cache = services.caches.answers
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
@@ -37,15 +35,15 @@ async def run_named(request: Request, name: str, media_type: str, **bindings: st
     if len(body) <= CACHED_ANSWER_BYTES:
         previous = cache.pop(key, b"")  # two requests may have asked at once
         cache[key] = body
-        request.app.state.answer_cache_bytes += len(body) - len(previous)
-        while request.app.state.answer_cache_bytes > CACHED_BYTES:
-            request.app.state.answer_cache_bytes -= len(cache.popitem(last=False)[1])
+        services.caches.answer_bytes += len(body) - len(previous)
+        while services.caches.answer_bytes > CACHED_BYTES:
+            services.caches.answer_bytes -= len(cache.popitem(last=False)[1])
     return body
 
 
 async def _evaluate_named(request: Request, name: str, media_type: str, bindings: dict[str, str]) -> bytes:
-    service: ServiceSettings = request.app.state.service
-    pool: QueryPool = request.app.state.pool
+    service = services_of(request).service
+    pool = services_of(request).pool
     job = Job(
         named_query(name),
         media_type,
@@ -77,10 +75,10 @@ async def ask(request: Request, query_name: str, **bindings: str) -> bool:
 
 async def labels(request: Request) -> dict[str, str]:
     """Every named thing's label, fetched once per store snapshot."""
-    store_dir: Path = request.app.state.store_dir
-    snapshot = current_snapshot(store_dir)
+    services = services_of(request)
+    snapshot = current_snapshot(services.store_dir)
     key = snapshot.path if snapshot else None
-    cache: dict = request.app.state.label_cache
+    cache = services.caches.labels
     if key not in cache:
         rows = await select(request, "labels")
         cache.clear()

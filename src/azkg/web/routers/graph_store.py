@@ -18,13 +18,14 @@ from azkg.sparql.negotiation import GRAPH_TYPES, choose
 from azkg.store.pool import QueryPool
 from azkg.store.worker import Job
 from azkg.web.answers import FORMAT_NAMES, body_chunks, first_message, whole_answer
+from azkg.web.deps import PoolDep, ServiceDep
 from azkg.web.graph_params import target_graph
 
 router = APIRouter(tags=["graph store"])
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
-async def store_get(request: Request) -> Response:
+async def store_get(request: Request, pool: PoolDep, service: ServiceDep) -> Response:
     graph = target_graph(request)
     offered = tuple(t for t in GRAPH_TYPES if t not in ("application/n-quads", "application/trig"))
     name = request.query_params.get("format")
@@ -36,8 +37,7 @@ async def store_get(request: Request) -> Response:
         media_type = choose(request.headers.get("accept"), offered)
     if media_type is None:
         raise NotAcceptableError(f"a graph is available as: {', '.join(offered)}")
-    pool: QueryPool = request.app.state.pool
-    timeout = request.app.state.service.query_timeout
+    timeout = service.query_timeout
     if isinstance(graph, pyoxigraph.NamedNode):
         exists = await _ask(pool, f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}", timeout)
         if not exists:

@@ -8,27 +8,27 @@ from __future__ import annotations
 import platform
 
 import pyoxigraph
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from azkg import __version__
 from azkg.store.pool import QueryPool
 from azkg.store.queueing import WAIT_BUCKETS
 from azkg.store.snapshots import current_snapshot
+from azkg.web.deps import PoolDep, StoreDirDep
 
 router = APIRouter(tags=["service"])
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @router.get("/-/metrics", summary="Queue, waits and refusals of the query pool (Prometheus text format)")
-async def metrics(request: Request) -> Response:
-    return Response(exposition(request.app.state.pool), media_type=TEXT_FORMAT, headers={"Cache-Control": "no-store"})
+async def metrics(pool: PoolDep) -> Response:
+    return Response(exposition(pool), media_type=TEXT_FORMAT, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive")
-async def health(request: Request) -> JSONResponse:
-    pool: QueryPool = request.app.state.pool
-    snapshot = current_snapshot(request.app.state.store_dir)
+async def health(pool: PoolDep, store_dir: StoreDirDep) -> JSONResponse:
+    snapshot = current_snapshot(store_dir)
     store = {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None
     workers = {"alive": pool.workers, "configured": pool.size}
     healthy = snapshot is not None and pool.workers > 0

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from azkg.build.lookup import find_entities
 from azkg.errors import NotFoundError, RequestError
+from azkg.web.deps import SettingsDep
 from azkg.web.links import Links
 from azkg.web.provenance_views import conflicts_view, entity_view, fact_view, source_view
 
@@ -18,12 +19,12 @@ router = APIRouter(prefix="/api", tags=["provenance"])
 @router.get("/entities", summary="Every entity a name may denote, with its aliases and the sources using each")
 async def entities_named(
     request: Request,
+    settings: SettingsDep,
     name: str = Query(min_length=1, max_length=200, description="A name as an article writes it"),
     limit: int = Query(10, ge=1, le=100),
 ) -> dict:
     """Read from the curated files beside the service (as `azkg entities find`), so a curator can look
     a name up before the article is built; exact matches first, then near misses."""
-    settings = request.app.state.settings
     if not settings.entities_file.exists():
         raise NotFoundError("this service has no curated files beside it (data/curation/entities.yaml)")
     matches = await asyncio.to_thread(find_entities, settings, name, limit)

@@ -19,8 +19,10 @@ from azkg.errors import NotAcceptableError, RequestError
 from azkg.sparql.negotiation import choose
 from azkg.store.search import MAX_QUERY_CHARS, Hit, SearchPage, build_index, check_request, search
 from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
+from azkg.web.deps import ServicesDep
 from azkg.web.html import render
 from azkg.web.links import Links
+from azkg.web.services import Services
 
 router = APIRouter(tags=["search"])
 OFFERED = ("application/json", "text/html")
@@ -30,7 +32,12 @@ INDEX_FOLDER = "search"
 
 @router.get("/search", summary="Find entities by name and facts by the words of their quotes")
 async def search_route(
-    request: Request, q: str | None = None, kind: str | None = None, limit: str = str(DEFAULT_LIMIT), offset: str = "0"
+    request: Request,
+    services: ServicesDep,
+    q: str | None = None,
+    kind: str | None = None,
+    limit: str = str(DEFAULT_LIMIT),
+    offset: str = "0",
 ) -> Response:
     """`q`: the words (the last one may be the start of a word); `kind`: entity or fact (both when
     left out); `limit`: hits per page, 1 to 100; `offset`: hits to skip."""
@@ -41,7 +48,7 @@ async def search_route(
     if media_type == "text/html" and q is None:
         return render(request, "search.html", **form, headers={"Vary": "Accept"})
     try:
-        page, asked = await _run(request, q or "", kind or None, limit, offset)
+        page, asked = await _run(services, q or "", kind or None, limit, offset)
     except RequestError as error:
         if media_type != "text/html":
             raise
@@ -52,10 +59,10 @@ async def search_route(
     return JSONResponse(body, headers={"Vary": "Accept"})
 
 
-async def _run(request: Request, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
+async def _run(services: Services, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
     asked = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
     check_request(**asked)  # before building an index for a request that cannot be answered
-    path = await index_file(request)
+    path = await index_file(services)
     return await asyncio.to_thread(search, path, **asked), asked
 
 
@@ -97,16 +104,13 @@ def _hit(links: Links, hit: Hit) -> dict:
     return {**shown, "quote": hit.quote, **related, "score": hit.score}
 
 
-async def index_file(request: Request) -> Path:
+async def index_file(services: Services) -> Path:
     """The index of the live snapshot, built if it is not there yet."""
-    store_dir: Path = request.app.state.store_dir
+    store_dir = services.store_dir
     snapshot = current_snapshot(store_dir)
     if snapshot is not None and _index_of(store_dir, snapshot).exists():
         return _index_of(store_dir, snapshot)
-    state = request.app.state
-    if not hasattr(state, "search_lock"):
-        state.search_lock = asyncio.Lock()
-    async with state.search_lock:
+    async with services.search_lock:
         return await asyncio.to_thread(_build, store_dir)
 
 

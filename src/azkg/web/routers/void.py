@@ -15,6 +15,7 @@ from azkg.sparql.negotiation import choose
 from azkg.sparql.results import GRAPH_MEDIA
 from azkg.store.export import EXPORTS
 from azkg.store.snapshots import current_snapshot, evaluate, open_reader
+from azkg.web.deps import CachesDep, StoreDirDep
 from azkg.web.links import Links
 
 router = APIRouter(tags=["dataset"])
@@ -27,13 +28,12 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
-async def void(request: Request) -> Response:
+async def void(request: Request, store_dir: StoreDirDep, caches: CachesDep) -> Response:
     media_type = choose(request.headers.get("accept"), OFFERED)
     if media_type is None:
         raise NotAcceptableError(f"the dataset description is available as: {', '.join(OFFERED)}")
-    store_dir: Path = request.app.state.store_dir
     snapshot = current_snapshot(store_dir)
-    cache: dict = request.app.state.void_cache
+    cache = caches.void
     if snapshot is None or snapshot.path not in cache:
         cache.clear()
         cache[snapshot.path if snapshot else None] = await asyncio.to_thread(_statistics, store_dir)
