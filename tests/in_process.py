@@ -42,7 +42,7 @@ def in_process(root: Path, store: Path, **env: str) -> Iterator[InProcess]:
     """What `azkg serve --store STORE` serves with the AZKG_* settings in `env`."""
     environment = {**os.environ, **{f"AZKG_{k.upper()}": v for k, v in env.items()}}
     app = asgi_app(Settings(root), ServiceSettings.from_environment(environment), store)
-    with _running(app) as loop, httpx.Client(transport=_Transport(app, loop), base_url=BASE, timeout=SECONDS) as http:
+    with running_app(app) as loop, httpx.Client(transport=_Transport(app, loop), base_url=BASE, timeout=SECONDS) as http:
         yield InProcess(BASE, http)
 
 
@@ -64,7 +64,7 @@ class _Loop:
 
 
 @contextmanager
-def _running(app: ASGIApp) -> Iterator[_Loop]:
+def running_app(app: ASGIApp) -> Iterator[_Loop]:
     """The app between its lifespan's startup and shutdown (ASGI lifespan protocol)."""
     loop = _Loop()
     inbox: asyncio.Queue[Message] = asyncio.Queue()

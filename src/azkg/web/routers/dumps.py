@@ -40,9 +40,9 @@ GZIP = "application/gzip"
 
 
 @router.api_route("", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
-async def dump_index(request: Request) -> Response:
+async def dump_index(request: Request, store_dir: StoreDirDep) -> Response:
     media_type = choose_index_type(request)
-    snapshot = _live_snapshot(request)
+    snapshot = _live_snapshot(store_dir)
     links = Links.of(request)
     dumps = [
         {
