@@ -10,16 +10,15 @@ from fastapi import APIRouter, Query, Request
 
 from azkg.build.lookup import find_entities
 from azkg.errors import NotFoundError, RequestError
-from azkg.web.deps import SettingsDep
-from azkg.web.links import Links
+from azkg.web.deps import LinksDep, SettingsDep
 from azkg.web.provenance_views import conflicts_view, entity_view, fact_view, source_view
 
 router = APIRouter(prefix="/api", tags=["provenance"])
 
 @router.get("/entities", summary="Every entity a name may denote, with its aliases and the sources using each")
 async def entities_named(
-    request: Request,
     settings: SettingsDep,
+    links: LinksDep,
     name: str = Query(min_length=1, max_length=200, description="A name as an article writes it"),
     limit: int = Query(10, ge=1, le=100),
 ) -> dict:
@@ -28,7 +27,6 @@ async def entities_named(
     if not settings.entities_file.exists():
         raise NotFoundError("this service has no curated files beside it (data/curation/entities.yaml)")
     matches = await asyncio.to_thread(find_entities, settings, name, limit)
-    links = Links.of(request)
     return {"name": name, "entities": [{**m.as_json(), "url": links.url(f"id/{m.id}")} for m in matches]}
 
 

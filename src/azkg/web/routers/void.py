@@ -15,8 +15,7 @@ from azkg.sparql.negotiation import choose
 from azkg.sparql.results import GRAPH_MEDIA
 from azkg.store.export import EXPORTS
 from azkg.store.snapshots import current_snapshot, evaluate, open_reader
-from azkg.web.deps import CachesDep, StoreDirDep
-from azkg.web.links import Links
+from azkg.web.deps import CachesDep, LinksDep, StoreDirDep
 
 router = APIRouter(tags=["dataset"])
 OFFERED = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
@@ -28,7 +27,7 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
-async def void(request: Request, store_dir: StoreDirDep, caches: CachesDep) -> Response:
+async def void(request: Request, store_dir: StoreDirDep, caches: CachesDep, links: LinksDep) -> Response:
     media_type = choose(request.headers.get("accept"), OFFERED)
     if media_type is None:
         raise NotAcceptableError(f"the dataset description is available as: {', '.join(OFFERED)}")
@@ -37,7 +36,6 @@ async def void(request: Request, store_dir: StoreDirDep, caches: CachesDep) -> R
     if snapshot is None or snapshot.path not in cache:
         cache.clear()
         cache[snapshot.path if snapshot else None] = await asyncio.to_thread(_statistics, store_dir)
-    links = Links.of(request)
     base = links.root.rstrip("/")
     turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
     body = pyoxigraph.serialize(
