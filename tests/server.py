@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +77,17 @@ def _wait_until_up(
             pass
         time.sleep(0.1)
     raise RuntimeError(f"azkg serve did not answer within {seconds} s")
+
+
+def wait_until(condition: Callable[[], object], seconds: float = 30) -> bool:
+    """Whether `condition` came true within `seconds`: a wait for an event the test can see, instead of a
+    fixed sleep that is too long on a fast machine and too short on a busy one."""
+    stop = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > stop:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def children(pid: int) -> list[int]:

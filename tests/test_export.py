@@ -27,7 +27,8 @@ from azkg.store.export import CSV_COLUMNS, EXPORTS, Export
 from azkg.store.snapshots import build_store
 from azkg.web.routers.dumps import accepts_gzip
 from tests.conftest import ROOT, run_cli
-from tests.server import Server, cpu_seconds, running_server
+from tests.in_process import InProcess, in_process
+from tests.server import cpu_seconds, running_server
 
 DATA = "https://w3id.org/azkg/graph/data"
 RDF_EXPORTS = [e for e in EXPORTS if e.syntax is not None]
@@ -193,12 +194,17 @@ def test_csv_quotes_occur_in_their_sources(store_dir: Path) -> None:
     assert any("," in row["quote"] or '"' in row["quote"] for row in rows)  # quoting was exercised
 
 
-# ------------------------------------------------------------------ over HTTP
+# ------------------------------------------------------------------ over HTTP, in-process
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("http") / "store") as running:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    with in_process(ROOT, tmp_path_factory.mktemp("http") / "store") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
 
 
 PLAIN = {"Accept-Encoding": "identity"}
@@ -207,7 +213,7 @@ PLAIN = {"Accept-Encoding": "identity"}
 @pytest.mark.slow
 @pytest.mark.filterwarnings(QUAD_PARSE_WARNING)
 @pytest.mark.parametrize("export", RDF_EXPORTS, ids=[e.name for e in RDF_EXPORTS])
-def test_http_dump_parses_back(server: Server, client: httpx.Client, expected: Graph, export: Export) -> None:
+def test_http_dump_parses_back(server: InProcess, client: httpx.Client, expected: Graph, export: Export) -> None:
     response = client.get(f"{server.base}/dumps/{export.filename}", headers=PLAIN)
     assert response.status_code == 200 and "content-encoding" not in response.headers
     assert response.headers["content-type"].split(";")[0] == export.media_type
@@ -218,7 +224,7 @@ def test_http_dump_parses_back(server: Server, client: httpx.Client, expected: G
 
 @pytest.mark.slow
 @pytest.mark.parametrize("export", EXPORTS, ids=[e.name for e in EXPORTS])
-def test_http_gzip_file_and_encoding(server: Server, client: httpx.Client, export: Export) -> None:
+def test_http_gzip_file_and_encoding(server: InProcess, client: httpx.Client, export: Export) -> None:
     plain = client.get(f"{server.base}/dumps/{export.filename}", headers=PLAIN)
     packed = client.get(f"{server.base}/dumps/{export.filename}.gz")
     assert packed.headers["content-type"] == "application/gzip" and "content-encoding" not in packed.headers
@@ -242,7 +248,7 @@ def test_accept_encoding(header: str | None, gzip_ok: bool) -> None:
 
 
 @pytest.mark.slow
-def test_unchanged_dump_answers_304(server: Server, client: httpx.Client) -> None:
+def test_unchanged_dump_answers_304(server: InProcess, client: httpx.Client) -> None:
     url = f"{server.base}/dumps/azkg.ttl"
     first = client.get(url, headers=PLAIN)
     etag, modified = first.headers["etag"], first.headers["last-modified"]
@@ -264,8 +270,9 @@ def test_unchanged_dump_answers_304(server: Server, client: httpx.Client) -> Non
 
 
 @pytest.mark.slow
-def test_etag_changes_after_a_write(tmp_path: Path, client: httpx.Client) -> None:
-    with running_server(ROOT, tmp_path / "store", update_token=TOKEN) as writable:
+def test_etag_changes_after_a_write(tmp_path: Path) -> None:
+    with in_process(ROOT, tmp_path / "store", update_token=TOKEN) as writable:
+        client = writable.client
         url = f"{writable.base}/dumps/azkg.nt"
         before = client.get(url, headers=PLAIN)
         assert client.get(url, headers={**PLAIN, "If-None-Match": before.headers["etag"]}).status_code == 304
@@ -292,7 +299,7 @@ def test_etag_changes_after_a_write(tmp_path: Path, client: httpx.Client) -> Non
      ("/dumps", "image/png", 406, "application/json"),
      ("/store?default&format=xyz", "application/json", 406, "text/turtle")],
 )
-def test_bad_dump_requests(server: Server, client: httpx.Client, path: str, accept: str, status: int,
+def test_bad_dump_requests(server: InProcess, client: httpx.Client, path: str, accept: str, status: int,
                            words: str) -> None:
     response = client.get(server.base + path, headers={"Accept": accept})
     assert response.status_code == status and words in response.text
@@ -303,7 +310,7 @@ def test_bad_dump_requests(server: Server, client: httpx.Client, path: str, acce
 
 
 @pytest.mark.slow
-def test_dump_index(server: Server, client: httpx.Client) -> None:
+def test_dump_index(server: InProcess, client: httpx.Client) -> None:
     listing = client.get(server.base + "/dumps").json()
     assert [d["filename"] for d in listing["dumps"]] == [e.filename for e in EXPORTS]
     assert listing["graph"] == DATA
@@ -316,7 +323,7 @@ def test_dump_index(server: Server, client: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-def test_void_lists_every_dump(server: Server, client: httpx.Client) -> None:
+def test_void_lists_every_dump(server: InProcess, client: httpx.Client) -> None:
     void = Graph().parse(data=client.get(server.base + "/.well-known/void").text, format="turtle")
     dumps = {str(o) for o in void.objects(None, VOID.dataDump)}
     assert dumps == {f"{server.base}/dumps/{e.filename}{gz}" for e in RDF_EXPORTS for gz in ("", ".gz")}
@@ -326,7 +333,7 @@ def test_void_lists_every_dump(server: Server, client: httpx.Client) -> None:
 
 
 @pytest.mark.slow
-def test_graph_store_get_of_the_data_graph(server: Server, client: httpx.Client, expected: Graph) -> None:
+def test_graph_store_get_of_the_data_graph(server: InProcess, client: httpx.Client, expected: Graph) -> None:
     response = client.get(server.base + "/store", params={"graph": DATA}, headers={"Accept": "application/n-triples"})
     assert_same_graph(expected, Graph().parse(data=response.content, format="nt"))
 
@@ -424,10 +431,10 @@ def wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped
 
 
 @pytest.mark.slow
-def test_http_dump_waits_for_its_client_and_stops_when_it_leaves(big_store: tuple[Path, int],
-                                                                   client: httpx.Client) -> None:
+def test_http_dump_waits_for_its_client_and_stops_when_it_leaves(big_store: tuple[Path, int]) -> None:
+    """On a real server: a client that reads slowly, then leaves, is a matter of sockets."""
     store, size = big_store
-    with running_server(ROOT, store) as big:
+    with running_server(ROOT, store) as big, httpx.Client(timeout=60) as client:
         # the first store this process opens starts RocksDB's background threads, which stay for good:
         # open one before counting, so that the count below sees the dumping thread alone (VoID is read
         # through the query workers, so a CSV dump, run in this process, opens it; its thread is gone

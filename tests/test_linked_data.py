@@ -1,4 +1,4 @@
-"""Every IRI the graph mints dereferences on a real server: HTML for browsers, RDF by Accept or suffix,
+"""Every IRI the graph mints dereferences: HTML for browsers, RDF by Accept or suffix,
 404/400/406 in the negotiated form; links stay inside the deployment (setting public_url)."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pyoxigraph
 import pytest
 import rdflib
 
 from tests.conftest import ROOT
-from tests.server import Server, running_server
+from tests.in_process import InProcess, in_process
 
 BASE = "https://w3id.org/azkg/"
 PUBLIC = "https://example.org/deploy/kg/"
@@ -54,9 +55,14 @@ def one_of_each(graph: rdflib.Graph, ontology: rdflib.Graph) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("ld") / "store", public_url=PUBLIC) as running:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    with in_process(ROOT, tmp_path_factory.mktemp("ld") / "store", public_url=PUBLIC) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
 
 
 def by_value(triple: tuple) -> tuple:
@@ -69,7 +75,7 @@ def by_value(triple: tuple) -> tuple:
     return (s, p, o)
 
 
-def local(server: Server, iri: str) -> str:
+def local(server: InProcess, iri: str) -> str:
     return server.base + "/" + iri[len(BASE):]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import ROOT
-from tests.server import Server, running_server
+from tests.server import Server, running_server, wait_until
 
 LIGHT = "ASK { <https://w3id.org/azkg/id/sumgayit-industrial-park> ?p ?o }"
 SOMEWHAT_LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?a ?d ?e }"  # tens of ms: light, not instant
@@ -88,7 +88,7 @@ def test_a_query_whose_time_limit_passes_while_it_waits_gets_503_without_running
     ):
         ask(client, server)
         runaway = pool.submit(ask, client, server, RUNAWAY)
-        time.sleep(1)
+        assert wait_until(lambda: metric(server, 'running_jobs{kind="all"}') == 1)  # the one worker is taken
         started = time.monotonic()
         waited = ask(client, server, timeout="1")
         seconds = time.monotonic() - started

@@ -1,4 +1,4 @@
-"""The provenance API on a real server answers what the SPARQL documented in docs/provenance.md answers
+"""The provenance API answers what the SPARQL documented in docs/provenance.md answers
 at /sparql, on the real data, conflicts between the two articles included."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from azkg.sparql.named_queries import named_query
 from tests.conftest import ROOT
-from tests.server import Server, running_server
+from tests.in_process import InProcess, in_process
 
 BASE = "https://w3id.org/azkg/"
 ENTITY = BASE + "id/sumgayit-industrial-park"
@@ -22,9 +22,14 @@ BLOCKS = re.findall(r"```sparql\n(.*?)\n```", DOC, flags=re.S)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("prov") / "store") as running:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    with in_process(ROOT, tmp_path_factory.mktemp("prov") / "store") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
 
 
 def documented(name: str, variable: str | None = None) -> str:
@@ -41,7 +46,7 @@ def documented(name: str, variable: str | None = None) -> str:
     raise AssertionError(f"docs/provenance.md shows no {name}.rq with ?{variable} bound")
 
 
-def sparql(server: Server, client: httpx.Client, query: str) -> list[dict[str, str]]:
+def sparql(server: InProcess, client: httpx.Client, query: str) -> list[dict[str, str]]:
     response = client.post(server.sparql, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.text
     return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]

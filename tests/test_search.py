@@ -1,4 +1,4 @@
-"""Text search: azkg.store.search over the real data and crafted stores, and GET /search through a real server."""
+"""Text search: azkg.store.search over the real data and crafted stores, and GET /search through the app."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from azkg.sparql.evaluation import evaluate
 from azkg.store.search import SearchPage, build_index, key, search
 from azkg.store.snapshots import build_store, current_snapshot, open_reader
 from tests.conftest import ROOT
-from tests.server import Server, running_server
+from tests.in_process import InProcess, in_process
 
 RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABEL = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -236,7 +236,7 @@ def test_fts5_syntax_in_queries_is_just_text(crafted: Path, q: str) -> None:
     assert search(crafted, q, None, 20, 0).total >= 0
 
 
-# ------------------------------------------------------------------ GET /search through a real server
+# ------------------------------------------------------------------ GET /search through the app
 
 slow = pytest.mark.slow
 JSON = {"Accept": "application/json"}
@@ -249,12 +249,17 @@ def served_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(served_store: Path) -> Iterator[Server]:
-    with running_server(ROOT, served_store, update_token=TOKEN) as running:
+def server(served_store: Path) -> Iterator[InProcess]:
+    with in_process(ROOT, served_store, update_token=TOKEN) as running:
         yield running
 
 
-def find(server: Server, client: httpx.Client, **params) -> dict:
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
+
+
+def find(server: InProcess, client: httpx.Client, **params) -> dict:
     response = client.get(server.base + "/search", params=params, headers=JSON)
     assert response.status_code == 200, response.text
     return response.json()

@@ -24,11 +24,11 @@ from azkg.store.telemetry import logfmt
 from azkg.web.app import asgi_app
 from azkg.web.query_log import query_kind
 from tests.conftest import ROOT
-from tests.server import running_server
+from tests.in_process import in_process
 
 
 @contextlib.asynccontextmanager
-async def in_process(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+async def app_in_process(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app (its fast path and outer layers too) in this process, its lifespan run as a server
     would: the store made ready and the workers started before the first request."""
     inbox: asyncio.Queue = asyncio.Queue()
@@ -46,9 +46,10 @@ async def in_process(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
         await lifespan
 
 
-def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path: Path, client: httpx.Client) -> None:
+def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    with running_server(ROOT, store, query_workers="2") as server:
+    with in_process(ROOT, store, query_workers="2") as server:
+        client = server.client
         answer = client.get(server.base + "/-/health")
         assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
         body = answer.json()
@@ -61,26 +62,25 @@ def test_health_says_what_serves_and_turns_503_without_a_live_snapshot(tmp_path:
         (store / "CURRENT.away").rename(store / "CURRENT")
 
 
-def test_version(tmp_path: Path, client: httpx.Client) -> None:
-    with running_server(ROOT, tmp_path / "store") as server:
-        assert client.get(server.base + "/-/version").json() == {
+def test_version(tmp_path: Path) -> None:
+    with in_process(ROOT, tmp_path / "store") as server:
+        assert server.client.get(server.base + "/-/version").json() == {
             "azkg": __version__, "pyoxigraph": pyoxigraph.__version__, "python": platform.python_version()}
 
 
 def test_settings_show_the_service_settings_but_never_the_token(tmp_path: Path) -> None:
     token = "a-token-of-twenty-chars"
     service = ServiceSettings(update_token=token, query_timeout=7.5)
-    answer = asyncio.run(one_request(asgi_app(Paths(ROOT), service, tmp_path / "store"), "/-/settings"))
+
+    async def ask() -> httpx.Response:
+        async with app_in_process(asgi_app(Paths(ROOT), service, tmp_path / "store")) as http:
+            return await http.get("/-/settings")
+
+    answer = asyncio.run(ask())
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert token not in answer.text and "update_token" not in answer.json()
     assert answer.json()["query_timeout"] == 7.5 and answer.json()["writes_enabled"] is True
     assert answer.json().keys() == {s.name for s in SERVICE_SETTINGS} - {"update_token"} | {"writes_enabled"}
-
-
-async def one_request(app: ASGIApp, path: str) -> httpx.Response:
-    """A request to a page that needs no store nor workers (no lifespan)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-        return await http.get(path)
 
 
 def logged(caplog: pytest.LogCaptureFixture, event: str) -> list[dict[str, str]]:
@@ -101,7 +101,7 @@ def test_each_query_is_counted_by_kind_and_status_and_logged_once(
     caplog.set_level(logging.INFO, logger="azkg")
 
     async def ask() -> tuple[httpx.Response, ...]:
-        async with in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+        async with app_in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
             asked = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"X-Request-Id": "ask1"})
             wrong = await http.get("/sparql", params={"query": "ASK { ?s"}, headers={"X-Request-Id": "wrong1"})
             every = await http.get(
@@ -138,7 +138,7 @@ def test_a_worker_killed_at_the_time_limit_is_counted_and_logged_with_its_reques
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
     async def ask() -> tuple[httpx.Response, ...]:
-        async with in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
+        async with app_in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
             params = {"query": runaway, "timeout": "1"}
             stopped = await http.get("/sparql", params=params, headers={"X-Request-Id": "slow1"})
             after = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})  # the replacement answers

@@ -1,4 +1,5 @@
-"""Writes need the token, are atomic, and VoID stays true after them — through a real server."""
+"""Writes need the token, are atomic, and VoID stays true after them — through the app, and through a real
+server with several HTTP processes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from rdflib import Graph, Literal, Namespace
 
 from azkg.vocab import AZKG as AZKG_DEF
 from tests.conftest import ROOT
-from tests.server import Server, children, running_server
+from tests.in_process import InProcess, in_process
+from tests.server import children, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -22,16 +24,21 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("store") / "s", update_token=TOKEN) as running:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
+    with in_process(ROOT, tmp_path_factory.mktemp("store") / "s", update_token=TOKEN) as running:
         yield running
 
 
-def ask(server: Server, client: httpx.Client, query: str) -> bool:
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
+
+
+def ask(server: InProcess, client: httpx.Client, query: str) -> bool:
     return client.get(server.sparql, params={"query": query}).json()["boolean"]
 
 
-def void_triples(server: Server, client: httpx.Client) -> int:
+def void_triples(server: InProcess, client: httpx.Client) -> int:
     graph = Graph().parse(data=client.get(server.base + "/.well-known/void").text, format="turtle")
     return int(next(graph.objects(None, VOID.triples)))
 
@@ -41,7 +48,7 @@ def void_triples(server: Server, client: httpx.Client) -> int:
     [({}, 401, "Authorization: Bearer"), ({"Authorization": "Bearer wrong-token"}, 403, "not valid"),
      ({"Authorization": "Basic abc"}, 401, "Bearer")],
 )
-def test_writes_need_the_token(server: Server, client: httpx.Client, headers: dict, status: int, words: str) -> None:
+def test_writes_need_the_token(server: InProcess, client: httpx.Client, headers: dict, status: int, words: str) -> None:
     before = void_triples(server, client)
     update = client.post(server.base + "/update", content=b"INSERT DATA { <urn:t:a> <urn:t:b> <urn:t:c> }",
                          headers={"Content-Type": "application/sparql-update", **headers})
@@ -54,7 +61,7 @@ def test_writes_need_the_token(server: Server, client: httpx.Client, headers: di
     assert void_triples(server, client) == before
 
 
-def test_update_is_applied_and_void_follows(server: Server, client: httpx.Client) -> None:
+def test_update_is_applied_and_void_follows(server: InProcess, client: httpx.Client) -> None:
     before = void_triples(server, client)
     response = client.post(server.base + "/update", data={"update": "INSERT DATA { <urn:u:a> <urn:u:b> 'c' }"},
                            headers=AUTH)
@@ -63,7 +70,7 @@ def test_update_is_applied_and_void_follows(server: Server, client: httpx.Client
     assert void_triples(server, client) == before + 1
 
 
-def test_failed_update_changes_nothing(server: Server, client: httpx.Client) -> None:
+def test_failed_update_changes_nothing(server: InProcess, client: httpx.Client) -> None:
     before = void_triples(server, client)
     response = client.post(server.base + "/update", headers={**AUTH, "Content-Type": "application/sparql-update"},
                            content=b"INSERT DATA { <urn:v:a> <urn:v:b> <urn:v:c> } ; INSERT DATA { <urn:v:d> <urn:v:e> }")
@@ -72,12 +79,12 @@ def test_failed_update_changes_nothing(server: Server, client: httpx.Client) -> 
     assert void_triples(server, client) == before
 
 
-def test_load_from_the_web_is_refused(server: Server, client: httpx.Client) -> None:
+def test_load_from_the_web_is_refused(server: InProcess, client: httpx.Client) -> None:
     response = client.post(server.base + "/update", data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"}, headers=AUTH)
     assert response.status_code == 400 and "allow_service" in response.text
 
 
-def test_graph_store_put_get_post_delete(server: Server, client: httpx.Client) -> None:
+def test_graph_store_put_get_post_delete(server: InProcess, client: httpx.Client) -> None:
     store = server.base + "/store"
     graph = {"graph": "urn:gsp:g"}
     created = client.put(store, params=graph, content=b"<urn:gsp:a> <urn:gsp:b> <urn:gsp:c> .",
@@ -101,7 +108,7 @@ def test_graph_store_put_get_post_delete(server: Server, client: httpx.Client) -
     assert client.delete(store, params=graph, headers=AUTH).status_code == 404
 
 
-def test_graph_store_reads_the_data_graph_without_a_token(server: Server, client: httpx.Client) -> None:
+def test_graph_store_reads_the_data_graph_without_a_token(server: InProcess, client: httpx.Client) -> None:
     response = client.get(server.base + "/store", params={"graph": "https://w3id.org/azkg/graph/data", "format": "nt"})
     assert response.status_code == 200 and response.headers["content-type"] == "application/n-triples"
     committed = Graph().parse(ROOT / "data" / "triples.ttl")
@@ -109,11 +116,11 @@ def test_graph_store_reads_the_data_graph_without_a_token(server: Server, client
 
 
 @pytest.mark.parametrize("params", [{}, {"graph": "urn:a", "default": ""}, {"graph": "not an iri"}])
-def test_graph_store_parameters(server: Server, client: httpx.Client, params: dict) -> None:
+def test_graph_store_parameters(server: InProcess, client: httpx.Client, params: dict) -> None:
     assert client.get(server.base + "/store", params=params).status_code == 400
 
 
-def test_void_describes_the_dataset(server: Server, client: httpx.Client) -> None:
+def test_void_describes_the_dataset(server: InProcess, client: httpx.Client) -> None:
     """VoID's counts are those of the committed graph: its entities, and the facts of each source."""
     graph = Graph().parse(data=client.get(server.base + "/.well-known/void").text, format="turtle")
     committed = Graph().parse(ROOT / "data" / "triples.ttl", format="turtle")
@@ -128,14 +135,14 @@ def test_void_describes_the_dataset(server: Server, client: httpx.Client) -> Non
     assert dumps and all(client.get(str(d)).status_code == 200 for d in dumps)
 
 
-def test_read_only_service_refuses_writes(tmp_path, client: httpx.Client) -> None:
-    with running_server(ROOT, tmp_path / "s") as read_only:
-        response = client.post(read_only.base + "/update", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"},
+def test_read_only_service_refuses_writes(tmp_path) -> None:
+    with in_process(ROOT, tmp_path / "s") as read_only:
+        response = read_only.client.post(read_only.base + "/update", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"},
                                headers=AUTH)
     assert response.status_code == 403 and "AZKG_UPDATE_TOKEN" in response.text
 
 
-def test_look_ups_and_pages_follow_a_write(server: Server, client: httpx.Client) -> None:
+def test_look_ups_and_pages_follow_a_write(server: InProcess, client: httpx.Client) -> None:
     """Named-query answers are kept per store snapshot; a write makes a new snapshot, so they follow it."""
     api = f"{server.base}/api/entities/azermirror"
     before = client.get(api).json()
@@ -171,7 +178,7 @@ def test_several_http_processes_serve_and_see_every_write(tmp_path_factory: pyte
                 assert seen["boolean"] is True
 
 
-def test_relative_iris_in_an_update_resolve_against_the_base_iri(server: Server, client: httpx.Client) -> None:
+def test_relative_iris_in_an_update_resolve_against_the_base_iri(server: InProcess, client: httpx.Client) -> None:
     response = client.post(server.base + "/update", data={"update": "INSERT DATA { <rel/s> <rel/p> <rel/o> }"},
                            headers=AUTH)
     assert response.status_code == 204, response.text
@@ -179,7 +186,7 @@ def test_relative_iris_in_an_update_resolve_against_the_base_iri(server: Server,
 
 
 @pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
-def test_update_dataset_parameters_must_be_iris(server: Server, client: httpx.Client, name: str) -> None:
+def test_update_dataset_parameters_must_be_iris(server: InProcess, client: httpx.Client, name: str) -> None:
     update = "INSERT { <urn:ud:s> <urn:ud:p> ?o } WHERE { ?x ?y ?o }"
     not_iri = client.post(server.base + "/update", data={"update": update, name: "not an iri"}, headers=AUTH)
     assert not_iri.status_code == 400 and f"{name}='not an iri' is not an absolute IRI" in not_iri.text
@@ -191,7 +198,7 @@ SETUP = "PREFIX dc: <http://purl.org/dc/terms/> PREFIX foaf: <http://xmlns.com/f
     f"INSERT DATA {{ GRAPH <{g}> {{ <{g}> a foaf:Document }} }}" for g in (DATA1, DATA2, DATA3))
 
 
-def test_update_dataset_default_graphs(server: Server, client: httpx.Client) -> None:
+def test_update_dataset_default_graphs(server: InProcess, client: httpx.Client) -> None:
     """W3C protocol case update_dataset_default_graphs (without its CLEAR ALL): using-graph-uri makes
     that graph the WHERE's default graph."""
     out = "http://example.org/protocol-update-dataset-test/"
@@ -204,7 +211,7 @@ def test_update_dataset_default_graphs(server: Server, client: httpx.Client) -> 
     assert [row["s"]["value"] for row in rows] == [DATA1]
 
 
-def test_update_dataset_named_graphs(server: Server, client: httpx.Client) -> None:
+def test_update_dataset_named_graphs(server: InProcess, client: httpx.Client) -> None:
     """W3C protocol case update_dataset_named_graphs: using-named-graph-uri (twice) limits GRAPH ?g."""
     out = "http://example.org/protocol-update-dataset-named-graphs-test/"
     update = (SETUP + f" ; INSERT {{ GRAPH <{out}> {{ ?s a dc:BibliographicResource }} }} "
@@ -219,7 +226,7 @@ def test_update_dataset_named_graphs(server: Server, client: httpx.Client) -> No
 
 
 @pytest.mark.parametrize("clause", ["WITH <urn:ud:g>", "USING <urn:ud:g>", "USING NAMED <urn:ud:g>"])
-def test_bad_update_dataset_conflict(server: Server, client: httpx.Client, clause: str) -> None:
+def test_bad_update_dataset_conflict(server: InProcess, client: httpx.Client, clause: str) -> None:
     """W3C protocol case bad_update_dataset_conflict: the parameters and the update's own dataset."""
     update = (f"{clause} INSERT {{ <urn:uc:s> <urn:uc:p> ?o }} WHERE {{ ?x ?y ?o }}" if clause.startswith("WITH")
               else f"INSERT {{ <urn:uc:s> <urn:uc:p> ?o }} {clause} WHERE {{ ?x ?y ?o }}")
@@ -229,7 +236,7 @@ def test_bad_update_dataset_conflict(server: Server, client: httpx.Client, claus
     assert not ask(server, client, "ASK { <urn:uc:s> ?p ?o }")
 
 
-def test_drop_of_a_missing_graph_is_a_client_error(server: Server, client: httpx.Client) -> None:
+def test_drop_of_a_missing_graph_is_a_client_error(server: InProcess, client: httpx.Client) -> None:
     response = client.post(server.base + "/update", data={"update": "DROP GRAPH <urn:none:g>"}, headers=AUTH)
     assert response.status_code == 400 and "does not exist" in response.text
     assert client.post(server.base + "/update", data={"update": "DROP SILENT GRAPH <urn:none:g>"},

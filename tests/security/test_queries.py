@@ -24,7 +24,7 @@ from azkg.store import worker
 from azkg.store.messages import Answer, Failed, Job, Ready, Whole
 from azkg.store.snapshots import ensure_store
 from tests.conftest import ROOT
-from tests.server import Server, children, running_server
+from tests.server import Server, children, running_server, wait_until
 
 pytestmark = pytest.mark.slow
 DEEP = "{" * 5000 + "}" * 5000
@@ -214,6 +214,6 @@ def test_fuzzed_protocol_parameters_never_give_5xx(server: Server, client: httpx
 
 def test_the_fuzzing_lost_no_worker(server: Server, client: httpx.Client) -> None:
     """After the fuzz test (pytest runs a module's tests in order): the pool is whole and answers."""
-    time.sleep(1)
+    wait_until(lambda: len(children(server.pid)) == WORKERS["start"], 10)
     assert len(children(server.pid)) == WORKERS["start"]
     assert client.get(server.sparql, params={"query": "ASK {}"}).status_code == 200

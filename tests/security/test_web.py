@@ -1,4 +1,4 @@
-"""The web side of the service against an attacker, on real servers: stored IRIs of other schemes never
+"""The web side of the service against an attacker, in-process: stored IRIs of other schemes never
 become live links, every response carries the browser security headers, the API docs load nothing
 from elsewhere, and a forged Host header neither gets answered (setting trusted_hosts) nor steers links
 (setting public_url)."""
@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import pytest
 
 from azkg.errors import SettingError
 from azkg.settings import ServiceSettings
-from tests.server import Server, running_server
+from tests.in_process import InProcess, in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://w3id.org/azkg/"
@@ -65,14 +66,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(store: Path) -> Iterator[Server]:
+def server(store: Path) -> Iterator[InProcess]:
     """Default settings (any host, no public URL), the bundled data plus IRIs of hostile schemes."""
-    with running_server(ROOT, store) as running:
+    with in_process(ROOT, store) as running:
         loaded = subprocess.run(
             [sys.executable, "-m", "azkg.cli", "--root", str(ROOT), "load", str(hostile_triples(store.parent)),
              "--store", str(store)], capture_output=True, text=True, timeout=120)
         assert loaded.returncode == 0, loaded.stderr
         yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: InProcess) -> httpx.Client:
+    return server.client
 
 
 def test_iris_of_other_schemes_are_shown_as_text_not_links(server, client):
@@ -143,12 +149,13 @@ def test_the_api_docs_load_nothing_from_elsewhere(server, client, path):
 
 
 @pytest.fixture(scope="module")
-def guarded(store: Path, server: Server) -> Iterator[Server]:
-    with running_server(ROOT, store, trusted_hosts="127.0.0.1, localhost") as running:
+def guarded(store: Path, server: InProcess) -> Iterator[InProcess]:
+    with in_process(ROOT, store, trusted_hosts="127.0.0.1, localhost") as running:
         yield running
 
 
-def test_only_trusted_hosts_are_answered_and_links_follow_them(guarded, client):
+def test_only_trusted_hosts_are_answered_and_links_follow_them(guarded):
+    client = guarded.client
     port = guarded.base.rsplit(":", 1)[1]
     for path in ("/", "/id/sumgayit-industrial-park", "/graph/ontology", "/sparql", "/sparql?query=ASK%7B%7D",
                  "/api/entities/sumgayit-industrial-park", "/docs"):
@@ -166,12 +173,13 @@ def test_only_trusted_hosts_are_answered_and_links_follow_them(guarded, client):
 
 
 @pytest.fixture(scope="module")
-def published(store: Path, server: Server) -> Iterator[Server]:
-    with running_server(ROOT, store, public_url=PUBLIC) as running:
+def published(store: Path, server: InProcess) -> Iterator[InProcess]:
+    with in_process(ROOT, store, public_url=PUBLIC) as running:
         yield running
 
 
-def test_with_public_url_no_link_or_redirect_follows_the_host_header(published, client):
+def test_with_public_url_no_link_or_redirect_follows_the_host_header(published):
+    client = published.client
     for path in ("/", "/id/sumgayit-industrial-park", "/source/azernews-2026-01-27", "/query", "/docs", "/redoc",
                  "/graph/ontology", "/sparql", "/id/nope"):
         accept = "text/turtle" if path == "/sparql" else BROWSER  # /sparql without a query: the service description

@@ -3,11 +3,11 @@ in the lifespan, so nothing happens at import time."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -23,7 +23,6 @@ from azkg.store.snapshots import ensure_store
 from azkg.store.telemetry import Telemetry, configure_logging
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
 from azkg.web.fast_sparql import FastSparql
-from azkg.web.lookups import AnswerCache
 from azkg.web.query_log import QueryLog
 from azkg.web.routers import (
     api_docs,
@@ -39,36 +38,38 @@ from azkg.web.routers import (
 )
 from azkg.web.routers import service as service_pages  # `service` names the service's settings here
 from azkg.web.security import outer_layers
+from azkg.web.services import Services
 
 log = logging.getLogger("azkg.web")
 
 
-def create_app(paths: Paths, service: ServiceSettings, store_dir=None) -> FastAPI:
+def create_app(
+    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+) -> FastAPI:
+    """The app over the store in `store_dir` (default: the project's), querying through `pool` (default: one
+    sized by the service settings). The app owns the pool: its lifespan starts it and closes it."""
     store = store_dir or paths.store_dir
+    telemetry = pool.telemetry if pool is not None else Telemetry()  # this app's metrics, apart from others'
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
         log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
-        app.state.store_dir = store
-        app.state.source_sha256 = snapshot.source_sha256
-        app.state.void_cache = {}
-        app.state.answer_cache = AnswerCache()
-        app.state.write_lock = asyncio.Lock()
-        app.state.pool = QueryPool(
+        queries = pool or QueryPool(
             store,
             service.query_workers,
             max_waiting=service.max_waiting,
             heavy_after=service.heavy_query_seconds,
             allow_service=service.allow_service,
-            telemetry=app.state.telemetry,
+            telemetry=telemetry,
         )
-        app.state.telemetry.watch_pool(app.state.pool)
-        await app.state.pool.start()
+        telemetry.watch_pool(queries)
+        app.state.services = Services(paths, service, store, snapshot.source_sha256, queries, telemetry)
+        await queries.start()
         try:
             yield
         finally:
-            await app.state.pool.close()
+            await queries.close()
 
     app = FastAPI(
         title="azkg",
@@ -78,9 +79,7 @@ def create_app(paths: Paths, service: ServiceSettings, store_dir=None) -> FastAP
         docs_url=None,  # api_docs serves both from the bundled copies, not from a CDN
         redoc_url=None,
     )
-    app.state.service = service
-    app.state.paths = paths
-    app.state.telemetry = Telemetry()  # this app's metrics, apart from any other app's in the process
+    app.state.telemetry = telemetry  # for the query log, which wraps the app before its lifespan runs
     for router in (sparql.router, graph_store.router, writes.router, void.router, search.router, dumps.router,
                    provenance.router, resources.router, pages.router, api_docs.router, service_pages.router):
         app.include_router(router)
@@ -99,9 +98,11 @@ def create_app(paths: Paths, service: ServiceSettings, store_dir=None) -> FastAP
     return app
 
 
-def asgi_app(paths: Paths, service: ServiceSettings, store_dir=None) -> ASGIApp:
+def asgi_app(
+    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+) -> ASGIApp:
     """What the server runs: the app, its fast path, and the layers every response passes through."""
-    app = create_app(paths, service, store_dir)
+    app = create_app(paths, service, store_dir, pool)
     # the request id is given first, so that a query's log lines (and the pool's, through it) carry it
     return outer_layers(RequestIdMiddleware(QueryLog(FastSparql(app), app.state.telemetry)), service)
 

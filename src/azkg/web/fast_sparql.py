@@ -17,6 +17,7 @@ from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, unexpected_
 from azkg.web.long_urls import MARK, MAX_URL_BYTES
 from azkg.web.request_body import decode_params
 from azkg.web.routers.sparql import QueryRequest, answer
+from azkg.web.services import app_services
 
 
 class FastSparql:
@@ -41,7 +42,7 @@ class FastSparql:
             if MARK in scope:
                 raise URITooLongError(_too_long(scope[MARK]))
             response = await answer(
-                self.app.state, request.headers.get("accept"), scope["azkg.query"], client_address(scope)
+                app_services(self.app), request.headers.get("accept"), scope["azkg.query"], client_address(scope)
             )
         except AzkgError as error:
             response = await azkg_error_handler(request, error)

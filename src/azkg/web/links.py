@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from azkg.settings import ServiceSettings
+from azkg.web.services import services_of
 
 WEB_SCHEMES = ("http://", "https://")
 
@@ -20,8 +21,12 @@ class Links:
 
     @classmethod
     def of(cls, request: Request) -> Links:
-        service: ServiceSettings = request.app.state.service
-        root = service.public_url or str(request.base_url)
+        return cls.at(services_of(request).service, str(request.base_url))
+
+    @classmethod
+    def at(cls, service: ServiceSettings, request_url: str) -> Links:
+        """The links of a deployment answering at `request_url`, unless the setting public_url says otherwise."""
+        root = service.public_url or request_url
         return cls(service.base_iri, root if root.endswith("/") else root + "/")
 
     def href(self, iri: str) -> str | None:

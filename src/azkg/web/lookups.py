@@ -7,8 +7,7 @@ cache, the client) to the functions here, never the request."""
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
@@ -21,28 +20,7 @@ from azkg.store.messages import Job
 from azkg.store.pool import QueryPool
 from azkg.store.snapshots import current_snapshot
 from azkg.web.answers import client_address, whole_answer
-
-CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
-CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
-
-
-@dataclass(eq=False)
-class AnswerCache:
-    """Named-query answers and the labels, kept per process. Snapshots never change, so an answer is
-    kept for the snapshot it was asked on (a newer snapshot has other keys)."""
-
-    answers: OrderedDict = field(default_factory=OrderedDict)
-    size: int = 0  # bytes of answers
-    labels: dict = field(default_factory=dict)  # {snapshot: {iri: label}}, one snapshot at a time
-
-    def keep(self, key: tuple, body: bytes) -> None:
-        if len(body) > CACHED_ANSWER_BYTES:
-            return
-        previous = self.answers.pop(key, b"")  # two requests may have asked at once
-        self.answers[key] = body
-        self.size += len(body) - len(previous)
-        while self.size > CACHED_BYTES:
-            self.size -= len(self.answers.popitem(last=False)[1])
+from azkg.web.services import AnswerCache, services_of
 
 
 @dataclass(frozen=True)
@@ -55,8 +33,8 @@ class Lookups:
 
     @classmethod
     def of(cls, request: Request) -> Lookups:
-        state = request.app.state
-        return cls(state.pool, state.service, state.store_dir, state.answer_cache, client_address(request.scope))
+        services = services_of(request)
+        return cls(services.pool, services.service, services.store_dir, services.answers, client_address(request.scope))
 
     def deadline(self) -> Deadline:
         return Deadline.after(self.service.query_timeout, "query_timeout")

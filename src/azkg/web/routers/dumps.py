@@ -29,6 +29,7 @@ from azkg.sparql.formats import GZIP, HTML, LISTING_OFFER
 from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS, Export, GzipWriter, export_of_file, write_export
 from azkg.store.snapshots import DATA_GRAPH, Snapshot, current_snapshot, open_reader
+from azkg.web.deps import StoreDirDep
 from azkg.web.html import render
 from azkg.web.links import Links
 
@@ -39,9 +40,9 @@ CHUNKS_AHEAD = 16  # chunks the thread may be ahead of the client: about 1 MiB p
 
 
 @router.api_route("", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
-async def dump_index(request: Request) -> Response:
+async def dump_index(request: Request, store_dir: StoreDirDep) -> Response:
     media_type = choose_index_type(request)
-    snapshot = _live_snapshot(request)
+    snapshot = _live_snapshot(store_dir)
     links = Links.of(request)
     dumps = [
         {
@@ -68,20 +69,20 @@ def choose_index_type(request: Request) -> str:
 
 
 @router.api_route("/{filename}", methods=["GET", "HEAD"], summary="Download a dump (add .gz for gzip)")
-async def dump(request: Request, filename: str) -> Response:
+async def dump(request: Request, filename: str, store_dir: StoreDirDep) -> Response:
     found = export_of_file(filename)
     if found is None:
         names = ", ".join(f"{e.filename} ({e.filename}.gz)" for e in EXPORTS)
         raise NotFoundError(f"there is no dump '{filename}'; the dumps are: {names}")
     export, packed = found
     encoded = not packed and accepts_gzip(request.headers.get("accept-encoding"))
-    headers = dump_headers(_live_snapshot(request), export, packed, encoded)
+    headers = dump_headers(_live_snapshot(store_dir), export, packed, encoded)
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
     media_type = GZIP.media_type if packed else export.media_type
     if request.method == "HEAD":
         return StreamingResponse(_nothing(), media_type=media_type, headers=headers)
-    snapshot, chunks = await _start_dump(request.app.state.store_dir, export, packed or encoded)
+    snapshot, chunks = await _start_dump(store_dir, export, packed or encoded)
     headers = dump_headers(snapshot, export, packed, encoded)  # the snapshot written, if a write came between
     return StreamingResponse(chunks, media_type=media_type, headers=headers)
 
@@ -148,8 +149,8 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
-def _live_snapshot(request: Request) -> Snapshot:
-    snapshot = current_snapshot(request.app.state.store_dir)
+def _live_snapshot(store_dir: Path) -> Snapshot:
+    snapshot = current_snapshot(store_dir)
     if snapshot is None:
         raise StoreError("the store has no snapshot to dump")
     return snapshot

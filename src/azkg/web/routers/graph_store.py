@@ -17,8 +17,9 @@ from azkg.sparql.formats import GRAPH_STORE_OFFER, JSON_RESULTS
 from azkg.sparql.negotiation import negotiate
 from azkg.store.messages import Job, Whole
 from azkg.web.answers import body_chunks, first_message
+from azkg.web.deps import LookupsDep
 from azkg.web.graph_params import target_graph
-from azkg.web.lookups import Lookups, run_query
+from azkg.web.lookups import run_query
 
 router = APIRouter(tags=["graph store"])
 GRAPH_EXISTS = "ASK { GRAPH ?graph { ?s ?p ?o } }"
@@ -27,14 +28,13 @@ UNION_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
-async def store_get(request: Request) -> Response:
+async def store_get(request: Request, lookups: LookupsDep) -> Response:
     graph = target_graph(request)
     name = request.query_params.get("format")
     media_type = negotiate(
         GRAPH_STORE_OFFER, request.headers.get("accept"), "a graph is available as: {types}",
         () if name is None else (name,), name_refusal="format '{name}': a graph is available as {types}",
     )
-    lookups = Lookups.of(request)
     deadline = lookups.deadline()  # one for both queries: the ASK's time counts
     if isinstance(graph, pyoxigraph.NamedNode):
         bindings = (("graph", graph.value),)  # bound by pyoxigraph, never pasted into the query

@@ -24,9 +24,11 @@ from azkg.sparql.negotiation import negotiate
 from azkg.store.messages import Job
 from azkg.store.search import INDEX_QUERIES, MAX_QUERY_CHARS, Hit, SearchPage, check_request, search, write_index
 from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
+from azkg.web.deps import LookupsDep, ServicesDep
 from azkg.web.html import render
 from azkg.web.links import Links
 from azkg.web.lookups import Lookups, rows_of, run_query
+from azkg.web.services import Services
 
 router = APIRouter(tags=["search"])
 DEFAULT_LIMIT = 20
@@ -35,7 +37,13 @@ INDEX_FOLDER = "search"
 
 @router.get("/search", summary="Find entities by name and facts by the words of their quotes")
 async def search_route(
-    request: Request, q: str | None = None, kind: str | None = None, limit: str = str(DEFAULT_LIMIT), offset: str = "0"
+    request: Request,
+    services: ServicesDep,
+    lookups: LookupsDep,
+    q: str | None = None,
+    kind: str | None = None,
+    limit: str = str(DEFAULT_LIMIT),
+    offset: str = "0",
 ) -> Response:
     """`q`: the words (the last one may be the start of a word); `kind`: entity or fact (both when
     left out); `limit`: hits per page, 1 to 100; `offset`: hits to skip."""
@@ -46,7 +54,7 @@ async def search_route(
     if media_type == HTML.media_type and q is None:
         return render(request, "search.html", **form, headers={"Vary": "Accept"})
     try:
-        page, asked = await _run(request, q or "", kind or None, limit, offset)
+        page, asked = await _run(services, lookups, q or "", kind or None, limit, offset)
     except RequestError as error:
         if media_type != HTML.media_type:
             raise
@@ -57,10 +65,12 @@ async def search_route(
     return JSONResponse(body, headers={"Vary": "Accept"})
 
 
-async def _run(request: Request, q: str, kind: str | None, limit: str, offset: str) -> tuple[SearchPage, dict]:
+async def _run(
+    services: Services, lookups: Lookups, q: str, kind: str | None, limit: str, offset: str
+) -> tuple[SearchPage, dict]:
     asked: dict[str, Any] = {"q": q, "kind": kind, "limit": _count("limit", limit), "offset": _count("offset", offset)}
     check_request(**asked)  # before building an index for a request that cannot be answered
-    path = await index_file(request)
+    path = await index_file(services, lookups)
     return await asyncio.to_thread(search, path, **asked), asked
 
 
@@ -102,17 +112,14 @@ def _hit(links: Links, hit: Hit) -> dict:
     return {**shown, "quote": hit.quote, **related, "score": hit.score}
 
 
-async def index_file(request: Request) -> Path:
+async def index_file(services: Services, lookups: Lookups) -> Path:
     """The index of the live snapshot, built if it is not there yet."""
-    store_dir: Path = request.app.state.store_dir
+    store_dir = services.store_dir
     snapshot = current_snapshot(store_dir)
     if snapshot is not None and _index_of(store_dir, snapshot).exists():
         return _index_of(store_dir, snapshot)
-    state = request.app.state
-    if not hasattr(state, "search_lock"):
-        state.search_lock = asyncio.Lock()
-    async with state.search_lock:
-        return await _build(Lookups.of(request))
+    async with services.search_lock:
+        return await _build(lookups)
 
 
 def _index_of(store_dir: Path, snapshot: Snapshot) -> Path:

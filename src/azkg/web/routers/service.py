@@ -10,14 +10,14 @@ import dataclasses
 import platform
 
 import pyoxigraph
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import JSONResponse, Response
 
 from azkg import __version__
 from azkg.settings import ServiceSettings
-from azkg.store.pool import QueryPool
 from azkg.store.snapshots import current_snapshot
+from azkg.web.deps import PoolDep, ServiceDep, StoreDirDep, TelemetryDep
 
 router = APIRouter(tags=["service"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -25,14 +25,13 @@ SECRET_WORDS = ("token", "secret", "password", "credential")  # a setting so nam
 
 
 @router.get("/-/metrics", summary="Queries, queue, waits, timeouts and workers (Prometheus text format)")
-async def metrics(request: Request) -> Response:
-    return Response(request.app.state.telemetry.exposition(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
+async def metrics(telemetry: TelemetryDep) -> Response:
+    return Response(telemetry.exposition(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
 
 
 @router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive")
-async def health(request: Request) -> JSONResponse:
-    pool: QueryPool = request.app.state.pool
-    snapshot = current_snapshot(request.app.state.store_dir)
+async def health(pool: PoolDep, store_dir: StoreDirDep) -> JSONResponse:
+    snapshot = current_snapshot(store_dir)
     store = {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None
     workers = {"alive": pool.workers, "configured": pool.size}
     healthy = snapshot is not None and pool.workers > 0
@@ -46,8 +45,8 @@ async def version() -> dict:
 
 
 @router.get("/-/settings", summary="The service's settings in force, secrets left out")
-async def settings(request: Request) -> JSONResponse:
-    return JSONResponse(public_settings(request.app.state.service), headers=NO_STORE)
+async def settings(service: ServiceDep) -> JSONResponse:
+    return JSONResponse(public_settings(service), headers=NO_STORE)
 
 
 def public_settings(service: ServiceSettings) -> dict:

@@ -34,9 +34,11 @@ from azkg.sparql.query_text import scan
 from azkg.store.messages import Job, Whole
 from azkg.store.pool import QueryPool
 from azkg.web.answers import body_chunks, client_address, first_message
+from azkg.web.deps import ServicesDep
 from azkg.web.links import Links
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.service_description import as_format, service_description
+from azkg.web.services import Services
 
 router = APIRouter(tags=["sparql"])
 
@@ -61,20 +63,20 @@ class QueryRequest:
 @router.api_route(
     "/sparql", methods=["GET", "HEAD"], summary="SPARQL query (GET), or the service description without a query"
 )
-async def sparql_get(request: Request) -> Response:
+async def sparql_get(request: Request, services: ServicesDep) -> Response:
     params = decode_params(request.scope.get("query_string", b""), "the URL's query string")
     if not any(key == "query" for key, _ in params):
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
         if params:  # parameters of a query without the query: a client's mistake, not a wish for the description
             raise RequestError(f"the 'query' parameter is missing (got {', '.join(sorted({k for k, _ in params}))})")
-        return _description(request)
-    return await _answer(request, QueryRequest(only(params, "query"), params))
+        return _description(request, services.service)
+    return await _answer(request, services, QueryRequest(only(params, "query"), params))
 
 
 @router.post("/sparql", summary=f"SPARQL query (POST form or {SPARQL_QUERY.media_type})")
-async def sparql_post(request: Request) -> Response:
-    settings: ServiceSettings = request.app.state.service
+async def sparql_post(request: Request, services: ServicesDep) -> Response:
+    settings = services.service
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await read_body(request, settings.max_body_bytes)
     url_params = decode_params(request.scope.get("query_string", b""), "the URL's query string")
@@ -82,9 +84,9 @@ async def sparql_post(request: Request) -> Response:
         params = decode_params(body, "the form body") + url_params
         if any(key == "update" for key, _ in params):
             raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
-        return await _answer(request, QueryRequest(only(params, "query"), params))
+        return await _answer(request, services, QueryRequest(only(params, "query"), params))
     if media_type == SPARQL_QUERY.media_type:
-        return await _answer(request, QueryRequest(utf8(body, "the request body"), url_params))
+        return await _answer(request, services, QueryRequest(utf8(body, "the request body"), url_params))
     if media_type == SPARQL_UPDATE.media_type:
         raise RequestError("SPARQL Update is not accepted at /sparql; send it with POST to /update")
     raise UnsupportedMediaTypeError(
@@ -107,12 +109,12 @@ async def sparql_options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
 
 
-async def _answer(request: Request, asked: QueryRequest) -> Response:
-    return await answer(request.app.state, request.headers.get("accept"), asked, client_address(request.scope))
+async def _answer(request: Request, services: Services, asked: QueryRequest) -> Response:
+    return await answer(services, request.headers.get("accept"), asked, client_address(request.scope))
 
 
-async def answer(state, accept: str | None, asked: QueryRequest, client: str = "") -> Response:
-    """The answer to a query as a response, from the app's state (settings, pool) and the Accept header
+async def answer(state: Services, accept: str | None, asked: QueryRequest, client: str = "") -> Response:
+    """The answer to a query as a response, from the app's services (settings, pool) and the Accept header
     alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
     pool: QueryPool = state.pool
@@ -190,10 +192,10 @@ def _tightened(raw: str | None, limit: float, name: str, kind: type) -> float:
     return min(value, limit)
 
 
-def _description(request: Request) -> Response:
+def _description(request: Request, service: ServiceSettings) -> Response:
     refusal = "the service description is available as: {types}"
     media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
     endpoint = Links.of(request).url("sparql")  # public_url when set, not whatever Host the request names
-    text = service_description(endpoint, request.app.state.service.allow_service)
+    text = service_description(endpoint, service.allow_service)
     body = as_format(text, DESCRIPTION_OFFER.format_of(media_type).rdf_format)
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})

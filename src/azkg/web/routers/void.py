@@ -4,7 +4,6 @@ is true after every load or write."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -15,7 +14,7 @@ from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS
 from azkg.store.messages import Job
 from azkg.store.snapshots import current_snapshot
-from azkg.web.links import Links
+from azkg.web.deps import LinksDep, LookupsDep, ServicesDep
 from azkg.web.lookups import Lookups, rows_of, run_query
 
 router = APIRouter(tags=["dataset"])
@@ -27,16 +26,15 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 
 
 @router.get("/.well-known/void", summary="VoID description of the dataset")
-async def void(request: Request) -> Response:
+async def void(request: Request, services: ServicesDep, lookups: LookupsDep, links: LinksDep) -> Response:
     refusal = "the dataset description is available as: {types}"
     media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
-    store_dir: Path = request.app.state.store_dir
+    store_dir = services.store_dir
     snapshot = current_snapshot(store_dir)
-    cache: dict = request.app.state.void_cache
+    cache = services.void
     if snapshot is None or snapshot.path not in cache:
         cache.clear()
-        cache[snapshot.path if snapshot else None] = await _statistics(Lookups.of(request))
-    links = Links.of(request)
+        cache[snapshot.path if snapshot else None] = await _statistics(lookups)
     base = links.root.rstrip("/")
     turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
     body = pyoxigraph.serialize(

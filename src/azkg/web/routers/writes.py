@@ -21,16 +21,17 @@ from azkg.errors import ForbiddenError, NotFoundError, RequestError, Unauthorize
 from azkg.settings import ServiceSettings
 from azkg.sparql.formats import FORM, SPARQL_UPDATE, UPLOAD_OFFER
 from azkg.sparql.query_text import scan
+from azkg.web.deps import ServicesDep
 from azkg.web.graph_params import target_graph
 from azkg.web.request_body import decode_params, only, read_body, utf8
+from azkg.web.services import Services
 from azkg.web.write_process import LOAD_DISABLED, DeleteJob, Job, UpdateJob, UploadJob, WriteLimits, run_write
 
 router = APIRouter(tags=["writes"])
 
 
 
-def require_token(request: Request) -> None:
-    settings: ServiceSettings = request.app.state.service
+def require_token(request: Request, settings: ServiceSettings) -> None:
     if settings.update_token is None:
         raise ForbiddenError(
             "this service is read-only: writes are enabled by the setting update_token "
@@ -46,9 +47,9 @@ def require_token(request: Request) -> None:
 
 
 @router.post("/update", summary="SPARQL 1.1 Update (needs the bearer token)")
-async def sparql_update(request: Request) -> Response:
-    require_token(request)
-    settings: ServiceSettings = request.app.state.service
+async def sparql_update(request: Request, services: ServicesDep) -> Response:
+    settings = services.service
+    require_token(request, settings)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await read_body(request, settings.max_body_bytes)
     if media_type == FORM.media_type:
@@ -71,7 +72,7 @@ async def sparql_update(request: Request) -> Response:
     if shape.uses_service and not settings.allow_service:  # a courtesy: the write process has no network
         raise RequestError(LOAD_DISABLED)
     using, using_named = _update_dataset(params)
-    await _write(request, UpdateJob(text, settings.base_iri, using, using_named))
+    await _write(services, UpdateJob(text, settings.base_iri, using, using_named))
     return Response(status_code=204)
 
 
@@ -88,38 +89,38 @@ def _update_dataset(params: list[tuple[str, str]]) -> tuple[tuple[str, ...], tup
 
 
 @router.put("/store", summary="Graph Store Protocol: replace a graph (needs the bearer token)")
-async def store_put(request: Request) -> Response:
-    return await _upload(request, replace=True)
+async def store_put(request: Request, services: ServicesDep) -> Response:
+    return await _upload(request, services, replace=True)
 
 
 @router.post("/store", summary="Graph Store Protocol: add to a graph (needs the bearer token)")
-async def store_post(request: Request) -> Response:
-    return await _upload(request, replace=False)
+async def store_post(request: Request, services: ServicesDep) -> Response:
+    return await _upload(request, services, replace=False)
 
 
 @router.delete("/store", summary="Graph Store Protocol: delete a graph (needs the bearer token)")
-async def store_delete(request: Request) -> Response:
-    require_token(request)
+async def store_delete(request: Request, services: ServicesDep) -> Response:
+    require_token(request, services.service)
     graph = target_graph(request)
-    existed = await _write(request, DeleteJob(_iri(graph)))
+    existed = await _write(services, DeleteJob(_iri(graph)))
     if not existed:
         raise NotFoundError(f"there is no graph {_name(graph)}")
     return Response(status_code=204)
 
 
-async def _upload(request: Request, replace: bool) -> Response:
-    require_token(request)
+async def _upload(request: Request, services: Services, replace: bool) -> Response:
+    require_token(request, services.service)
     graph = target_graph(request)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in UPLOAD_OFFER.media_types:
         types = ", ".join(UPLOAD_OFFER.media_types)
         raise UnsupportedMediaTypeError(f"send the graph as one of: {types} (not '{media_type}')")
     syntax = UPLOAD_OFFER.format_of(media_type)
-    body = await read_body(request, request.app.state.service.max_body_bytes)
+    body = await read_body(request, services.service.max_body_bytes)
     if syntax.name == "rdfxml" and ENTITY_DECLARATION.search(body):
         raise RequestError("the RDF/XML body declares entities (<!ENTITY ...>); they are not accepted here")
     format_type = syntax.rdf_format.media_type
-    created = await _write(request, UploadJob(_iri(graph), body, media_type, format_type, replace))
+    created = await _write(services, UploadJob(_iri(graph), body, media_type, format_type, replace))
     return Response(status_code=201 if created else 204)  # an empty body creates no graph: 204, and GET 404s
 
 
@@ -128,12 +129,12 @@ async def _upload(request: Request, replace: bool) -> Response:
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
-async def _write(request: Request, job: Job) -> bool:
+async def _write(services: Services, job: Job) -> bool:
     """Run one write in a confined child process, one at a time (the file lock serialises processes)."""
-    settings: ServiceSettings = request.app.state.service
-    limits = WriteLimits(request.app.state.store_dir, settings.write_memory_mb * 1024 * 1024,
-                         settings.allow_service, request.app.state.source_sha256)
-    async with request.app.state.write_lock:
+    settings = services.service
+    limits = WriteLimits(services.store_dir, settings.write_memory_mb * 1024 * 1024,
+                         settings.allow_service, services.source_sha256)
+    async with services.write_lock:
         return await run_write(job, limits)
 
 
