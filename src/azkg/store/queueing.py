@@ -1,5 +1,5 @@
 """Who gets the next free query worker: the queue policy of the pool, kept apart from the processes so
-that it can be tested in-process with a fake clock.
+that it can be tested in-process with a fake clock and timer (`clock`, `call_later`).
 
 - First come, first served: a freed worker goes straight to the oldest waiter (no barging by a request
   that arrives at that moment). Clients take turns: each client (IP address) has its own line, so a
