@@ -1,9 +1,10 @@
 """The pool's queue policy (azkg.store.queueing), in-process: workers are plain tokens and the clock is fake
-where the test reasons about estimates; timers that must fire use short real delays."""
+where the test reasons about estimates, and the heavy check's timer is fired by the test (FakeTime)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -21,6 +22,40 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class FakeTime(Clock):
+    """A clock and the scheduler's timer together: callbacks wait until the test advances the time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[tuple[float, Callable[[], None], Handle]] = []
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Handle:
+        handle = Handle()
+        self.pending.append((self.now + delay, callback, handle))
+        return handle
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on, then run the callbacks now due (and those they schedule that are due too)."""
+        self.now += seconds
+        while due := [entry for entry in self.pending if entry[0] <= self.now]:
+            for entry in due:
+                self.pending.remove(entry)
+            for _, callback, handle in sorted(due, key=lambda entry: entry[0]):
+                if not handle.cancelled:
+                    callback()
+
+    def scheduler(self, workers: int, **options) -> Scheduler:
+        return scheduler(workers, clock=self, call_later=self.call_later, **options)
+
+
+class Handle:
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
 
 
 class Job:
@@ -223,13 +258,14 @@ def test_app_lookups_are_never_heavy():
 
 def test_a_job_that_turns_heavy_while_the_heavy_slots_are_full_is_stopped_and_its_text_remembered():
     async def scenario() -> None:
-        pool = scheduler(2, heavy_after=0.02)
+        time = FakeTime()
+        pool = time.scheduler(2, heavy_after=0.02)
         tickets = [ticket_for(pool, HEAVY, "c", False, 100) for _ in range(2)]
         jobs = [Job("first"), Job("second")]
         for ticket, job in zip(tickets, jobs, strict=True):
             await pool.acquire(ticket)
             pool.watch(ticket, job)
-        await asyncio.sleep(0.1)
+        time.advance(0.1)
         assert jobs[0].done == ["demoted"] and jobs[1].done == ["stopped"]
         assert tickets[1].preempted and not tickets[0].preempted
         assert pool.metrics.preempted == 1
@@ -264,15 +300,16 @@ def test_a_light_waiter_whose_text_turned_slow_moves_to_the_heavy_line():
 
 def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
     async def scenario() -> None:
-        pool = scheduler(2, heavy_after=0.02)
+        time = FakeTime()
+        pool = time.scheduler(2, heavy_after=0.02)
         job = Job("slowed", cpu=0.001)
         ticket = ticket_for(pool, LIGHT, "c", False, 100)
         await pool.acquire(ticket)
         pool.watch(ticket, job)
-        await asyncio.sleep(0.1)  # five times heavy_after of wall time, but little CPU
+        time.advance(0.1)  # five times heavy_after of wall time, but little CPU
         assert not ticket.heavy and pool.heavy_running == 0 and not ticket_for(pool, LIGHT, "c", False, 1).heavy
         job.used = 0.05
-        await asyncio.sleep(0.05)
+        time.advance(0.05)
         assert ticket.heavy and pool.heavy_running == 1 and job.done == ["demoted"]  # the one heavy slot: runs on
 
     asyncio.run(scenario())
@@ -280,14 +317,15 @@ def test_a_job_slowed_by_a_busy_machine_is_not_taken_for_heavy():
 
 def test_a_known_heavy_job_is_demoted_from_the_start_and_a_lookup_is_never_watched():
     async def scenario() -> None:
-        pool = scheduler(2)
+        time = FakeTime()
+        pool = time.scheduler(2)
         pool._remember_slow(ticket_for(pool, HEAVY, "c", False, 10).key)
         heavy, lookup = ticket_for(pool, HEAVY, "c", False, 10), ticket_for(pool, HEAVY, "c", True, 10)
         jobs = Job("heavy"), Job("lookup", cpu=99.0)
         for ticket, job in zip((heavy, lookup), jobs, strict=True):
             await pool.acquire(ticket)
             pool.watch(ticket, job)
-        await asyncio.sleep(0.7)
+        time.advance(0.7)  # past heavy_after (0.5 s): a watched job would have been checked
         assert jobs[0].done == ["demoted"] and jobs[1].done == [] and not lookup.heavy
 
     asyncio.run(scenario())

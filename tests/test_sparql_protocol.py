@@ -315,10 +315,12 @@ def test_query_and_body_caps(server: Server, client: httpx.Client) -> None:
 
 def test_timeout_stops_the_query_and_the_server_goes_on(server: Server, client: httpx.Client) -> None:
     workers_before = set(children(server.pid))
+    used_before = {pid: cpu_seconds(pid) for pid in workers_before}
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         started = time.monotonic()
         runaway = background.submit(client.get, server.sparql, params={"query": EXPLOSIVE})
-        time.sleep(0.3)
+        # the runaway runs once a worker spends CPU on it (idle workers spend next to none)
+        assert wait_until(lambda: _most_spent_since(used_before) > 0.1, 10), "no worker ran the runaway query"
         meanwhile = client.get(server.sparql, params={"query": RESIDENTS})  # answered while the runaway runs
         assert meanwhile.status_code == 200 and uris(meanwhile) == EXPECTED_RESIDENTS
         response = runaway.result(timeout=30)
@@ -331,6 +333,17 @@ def test_timeout_stops_the_query_and_the_server_goes_on(server: Server, client: 
     assert replaced and workers_before - after, "the worker that ran the query was not replaced"
     # the new worker spends CPU starting up; a runaway would go on spending it in every window
     assert wait_until(lambda: not _busy(after), 15), f"workers still burning CPU: {_busy(after)}"
+
+
+def _most_spent_since(usage: dict[int, float]) -> float:
+    """The most CPU seconds any of these processes still alive has used since `usage` was taken."""
+    spent = []
+    for pid, used in usage.items():
+        try:
+            spent.append(cpu_seconds(pid) - used)
+        except FileNotFoundError:  # killed meanwhile
+            continue
+    return max(spent, default=0.0)
 
 
 def _busy(pids: set[int]) -> dict[int, float]:

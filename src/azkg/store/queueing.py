@@ -1,5 +1,5 @@
 """Who gets the next free query worker: the queue policy of the pool, kept apart from the processes so
-that it can be tested in-process with a fake clock.
+that it can be tested in-process with a fake clock and timer (`clock`, `call_later`).
 
 - First come, first served: a freed worker goes straight to the oldest waiter (no barging by a request
   that arrives at that moment). Clients take turns: each client (IP address) has its own line, so a
@@ -22,6 +22,7 @@ that it can be tested in-process with a fake clock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -36,6 +37,20 @@ SLOW_REMEMBERED = 1024  # query texts remembered as slow (LRU)
 EMA_WEIGHT = 0.1  # weight of the newest service time in the moving averages
 
 
+class Timer(Protocol):
+    """A callback scheduled for later (asyncio.TimerHandle outside tests)."""
+
+    def cancel(self) -> None: ...
+
+
+CallLater = Callable[[float, Callable[[], None]], Timer]
+
+
+def call_later_on_loop(delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+    """The running event loop's timer: the scheduler's default `call_later`."""
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
 @dataclass(eq=False)
 class Ticket:
     """One request for a worker, from arrival to the end of its run."""
@@ -47,7 +62,7 @@ class Ticket:
     deadline: Deadline
     heavy: bool = False
     future: asyncio.Future | None = None  # set while it waits for a worker
-    timer: asyncio.TimerHandle | None = None
+    timer: Timer | None = None
     gone: bool = False  # left its line (expired or cancelled); skipped when reached
     admitted: bool = False
     started: float | None = None
@@ -138,10 +153,12 @@ class Scheduler:
         max_waiting: int = 10_000,
         heavy_after: float = 0.5,
         clock: Callable[[], float] = CLOCK,
+        call_later: CallLater = call_later_on_loop,
         start: Callable[[Ticket, Any], None] | None = None,
         drop: Callable[[Any], None] | None = None,
     ):
         self.workers, self.max_waiting, self.heavy_after, self.clock = workers, max_waiting, heavy_after, clock
+        self.call_later = call_later  # with `clock`, the time a test can drive: (delay, callback) -> Timer
         # called with (ticket, worker) at the hand-over itself, so that the worker starts at once rather
         # than when the waiting task next runs (a loop turn later: long on a busy event loop)
         self.start = start or (lambda ticket, worker: None)
@@ -176,7 +193,7 @@ class Scheduler:
         ticket.gone = False
         (self.heavy if ticket.heavy else self.light).push(ticket)
         delay = max(ticket.deadline.remaining(), 0)
-        ticket.timer = asyncio.get_running_loop().call_later(delay, self._expire, ticket)
+        ticket.timer = self.call_later(delay, functools.partial(self._expire, ticket))
         try:
             return await ticket.future
         except asyncio.CancelledError:
@@ -293,7 +310,7 @@ class Scheduler:
         self._arm(ticket, running, self.heavy_after)
 
     def _arm(self, ticket: Ticket, running: Running, delay: float) -> None:
-        ticket.timer = asyncio.get_running_loop().call_later(delay, self._check_heavy, ticket, running)
+        ticket.timer = self.call_later(delay, functools.partial(self._check_heavy, ticket, running))
 
     def _check_heavy(self, ticket: Ticket, running: Running) -> None:
         if ticket.started is None:
