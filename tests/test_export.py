@@ -386,6 +386,7 @@ def reading_peak(big_store: tuple[Path, int]) -> int:
     return peak_rss_kib([sys.executable, "-c", READ_ALL, str(big_store[0])])
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["nt", "jsonld", "trig"])
 def test_export_memory_does_not_grow_with_the_dump(big_store: tuple[Path, int], reading_peak: int, tmp_path: Path,
@@ -430,6 +431,7 @@ def wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped
     return False
 
 
+@pytest.mark.serial
 @pytest.mark.slow
 def test_http_dump_waits_for_its_client_and_stops_when_it_leaves(big_store: tuple[Path, int]) -> None:
     """On a real server: a client that reads slowly, then leaves, is a matter of sockets."""

@@ -14,9 +14,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT
 from tests.server import Server, running_server, wait_until
+
+pytestmark = pytest.mark.serial  # times, CPU and kills: measured alone (scripts/test)
 
 LIGHT = "ASK { <https://w3id.org/azkg/id/sumgayit-industrial-park> ?p ?o }"
 SOMEWHAT_LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?a ?d ?e }"  # tens of ms: light, not instant

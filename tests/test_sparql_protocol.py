@@ -313,6 +313,7 @@ def test_query_and_body_caps(server: Server, client: httpx.Client) -> None:
     assert big_body.status_code == 413 and "max_body_bytes" in big_body.text
 
 
+@pytest.mark.serial
 def test_timeout_stops_the_query_and_the_server_goes_on(server: Server, client: httpx.Client) -> None:
     workers_before = set(children(server.pid))
     used_before = {pid: cpu_seconds(pid) for pid in workers_before}
@@ -361,6 +362,7 @@ def test_answered_queries_keep_their_workers(server: Server, client: httpx.Clien
     assert sorted(children(server.pid)) == before
 
 
+@pytest.mark.serial
 def test_a_request_may_lower_the_timeout(server: Server, client: httpx.Client) -> None:
     started = time.monotonic()
     response = client.get(server.sparql, params={"query": EXPLOSIVE, "timeout": "0.5"})

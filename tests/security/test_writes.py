@@ -121,6 +121,7 @@ def laughs(levels: int = 10) -> bytes:
             "</rdf:RDF>").encode()
 
 
+@pytest.mark.serial
 def test_billion_laughs_is_refused_quickly_and_the_service_stays_responsive(server: Server,
                                                                            client: httpx.Client) -> None:
     body = laughs()
