@@ -103,31 +103,33 @@ def test_each_query_is_counted_by_kind_and_status_and_logged_once(
     async def ask() -> tuple[httpx.Response, ...]:
         async with app_in_process(asgi_app(Paths(ROOT), ServiceSettings(query_workers=1), tmp_path / "s")) as http:
             asked = await http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"X-Request-Id": "ask1"})
+            three = await http.get("/sparql", params={"query": "SELECT ?s { ?s ?p ?o } LIMIT 3"})  # whole answer
             wrong = await http.get("/sparql", params={"query": "ASK { ?s"}, headers={"X-Request-Id": "wrong1"})
             every = await http.get(
                 "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"})
             for _ in range(2):  # the same look-up again: from the answer cache
                 await http.get("/id/sumgayit-industrial-park", headers={"Accept": "text/turtle"})
             await http.get("/static/azkg.css")  # not a query
-            return asked, wrong, every, await http.get("/-/metrics")
+            return asked, three, wrong, every, await http.get("/-/metrics")
 
-    asked, wrong, every, scraped = asyncio.run(ask())
+    asked, three, wrong, every, scraped = asyncio.run(ask())
     metrics = scraped.text
-    assert (asked.status_code, wrong.status_code, every.status_code) == (200, 400, 200)
-    assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="200"}') == 2
+    assert (asked.status_code, three.status_code, wrong.status_code, every.status_code) == (200, 200, 400, 200)
+    assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="200"}') == 3
     assert sample(metrics, 'azkg_queries_finished_total{kind="sparql_query",status="400"}') == 1
     assert sample(metrics, 'azkg_queries_finished_total{kind="named",status="200"}') == 2
-    assert sample(metrics, 'azkg_query_duration_seconds_count{kind="sparql_query"}') == 3
+    assert sample(metrics, 'azkg_query_duration_seconds_count{kind="sparql_query"}') == 4
     assert sample(metrics, 'azkg_answer_cache_lookups_total{result="hit"}') >= 1
     for name in ("queries_total", "queries_refused_total", "query_wait_seconds_count", "query_timeouts_total"):
         sample(metrics, "azkg_" + name)  # the names the overload tests and operators read, still there
     assert sample(metrics, 'azkg_queue_length{lane="light"}') == 0 and sample(metrics, "azkg_workers") == 1
     queries = logged(caplog, "query")
-    assert [line["kind"] for line in queries] == ["sparql_query"] * 3 + ["named"] * 2
+    assert [line["kind"] for line in queries] == ["sparql_query"] * 4 + ["named"] * 2
     assert queries[0] | {"seconds": "?"} == {
         "request_id": "ask1", "kind": "sparql_query", "status": "200", "seconds": "?", "rows": "-", "client": "testclient"}
-    assert queries[1]["request_id"] == "wrong1" and queries[1]["status"] == "400"
-    assert queries[2]["request_id"] == every.headers["x-request-id"] and int(queries[2]["rows"]) > 4000
+    assert queries[1]["request_id"] == three.headers["x-request-id"] and queries[1]["rows"] == "3"
+    assert queries[2]["request_id"] == "wrong1" and queries[2]["status"] == "400"
+    assert queries[3]["request_id"] == every.headers["x-request-id"] and int(queries[3]["rows"]) > 4000
     assert all(float(line["seconds"]) > 0 for line in queries)
 
 

@@ -37,6 +37,7 @@ class Ready:
 class Whole:
     body: bytes
     truncated: bool
+    rows: int | None = None  # the rows or triples it holds; None for an ASK
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def _stream(conn: Connection, job: Job, items: Iterator, write: Callable) -> Non
     if complete or truncated:
         body = b"".join(write(iter(buffered[: job.max_rows]), link))
         if len(body) < WHOLE_BYTES:
-            conn.send(Whole(body, truncated))
+            conn.send(Whole(body, truncated, min(len(buffered), job.max_rows)))
             return
     conn.send(Head(truncated if (complete or truncated) else None))
     capped = _Capped(buffered[: job.max_rows], items, job, already=len(buffered))

@@ -14,6 +14,8 @@ async def first_message(messages: AsyncIterator[Answer]) -> Whole | Head:
     if isinstance(message, Failed):
         raise message.error()
     assert isinstance(message, Whole | Head), message  # a worker's first message is one of these
+    if isinstance(message, Whole) and message.rows is not None:
+        rows_stated(message.rows)  # a streamed answer states its rows in its Done
     return message
 
 
