@@ -146,6 +146,7 @@ def test_query_command_stops_a_runaway_query_at_its_timeout(project: Path) -> No
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     stopped = run_cli("--root", str(project), "query", runaway, "--timeout", "0.5")
     assert stopped.exit_code == 1 and "time limit of 0.5 s" in stopped.output and "query_timeout" in stopped.output
+    assert "--timeout" in stopped.output and "timeout parameter" not in stopped.output  # what a CLI user can change
     refused = run_cli("--root", str(project), "query", "ASK {}", "--timeout", "0")
     assert refused.exit_code == 2 and "--timeout" in refused.output
 

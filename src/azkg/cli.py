@@ -309,7 +309,8 @@ def query(paths: Paths, sparql: str, output: str, timeout: float | None, store_d
             ensure_store(paths.store_dir, paths.triples_file, paths.ontology_files)
         store_dir = store_dir or paths.store_dir
         open_reader(store_dir)  # a missing store is said here, plainly, not as a worker that failed to start
-        deadline = Deadline.after(timeout or service.query_timeout, "query_timeout")
+        deadline = Deadline.after(timeout or service.query_timeout, "query_timeout",
+                                  lowered_by="`azkg query --timeout SECONDS` sets another for one query")
         form = scan(sparql, service.max_query_depth).form or "SELECT"
         if form in ("SELECT", "ASK"):  # in SPARQL JSON, read back for the table or the chosen format
             body = _run_in_worker(store_dir, Job(sparql, JSON_RESULTS.media_type, sys.maxsize, deadline))

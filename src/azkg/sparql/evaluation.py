@@ -51,10 +51,13 @@ class Deadline:
     seconds: float  # the limit it was made with, for the message
     setting: str = "query_timeout"
     clock: Callable[[], float] = CLOCK  # injectable, so that tests need no sleeps
+    lowered_by: str = "a request may lower it with the timeout parameter"  # what the caller can change
 
     @classmethod
-    def after(cls, seconds: float, setting: str = "query_timeout", clock: Callable[[], float] = CLOCK) -> Deadline:
-        return cls(clock() + seconds, seconds, setting, clock)
+    def after(
+        cls, seconds: float, setting: str = "query_timeout", clock: Callable[[], float] = CLOCK, lowered_by: str = ""
+    ) -> Deadline:
+        return cls(clock() + seconds, seconds, setting, clock, lowered_by or cls.lowered_by)
 
     def remaining(self) -> float:
         return max(self.at - self.clock(), 0.0)
@@ -65,8 +68,7 @@ class Deadline:
     def error(self) -> QueryTimeoutError:
         return QueryTimeoutError(
             f"the query ran longer than its time limit of {self.seconds:g} s and was stopped; the limit is the "
-            f"setting {self.setting} (environment variable AZKG_{self.setting.upper()}), which a request may lower "
-            "with the timeout parameter"
+            f"setting {self.setting} (environment variable AZKG_{self.setting.upper()}); {self.lowered_by}"
         )
 
 
