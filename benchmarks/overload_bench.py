@@ -84,7 +84,8 @@ def free_port() -> int:
 
 def start_server(src: Path, store: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(src), "AZKG_QUERY_WORKERS": str(workers)}
+    env = {**os.environ, "PYTHONPATH": str(src), "AZKG_QUERY_WORKERS": str(workers),
+           "AZKG_ANSWER_CACHE_MB": "0"}  # the queue under load, not the answer cache
     process = subprocess.Popen(
         [sys.executable, "-m", "azkg.cli", "--root", str(ROOT), "serve", "--store", str(store), "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

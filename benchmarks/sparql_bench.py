@@ -221,7 +221,8 @@ def bench_size(size: int, seconds: float, work: Path, processes: int = 1) -> lis
     ports = [free_port() for _ in range(3)]
     servers = [
         start("azkg", [str(BIN / "azkg"), "--root", str(ROOT), "serve", "--store", str(ours_store),
-                       "--port", str(ports[0]), "--processes", str(processes)], f"http://127.0.0.1:{ports[0]}/sparql"),
+                       "--port", str(ports[0]), "--processes", str(processes), "--answer-cache-mb", "0"],
+              f"http://127.0.0.1:{ports[0]}/sparql"),  # the answer cache off: every request evaluated
         start("naive", [str(BIN / "uvicorn"), "naive_app:app", "--app-dir", str(ROOT / "benchmarks"),
                         "--port", str(ports[1]), "--log-level", "warning"],
               f"http://127.0.0.1:{ports[1]}/sparql", {"AZKG_BENCH_STORE": str(snapshot)}),

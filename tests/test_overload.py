@@ -53,7 +53,7 @@ def test_a_burst_of_fifty_light_queries_is_answered_not_refused(tmp_path: Path) 
             return statuses
 
     # a generous time limit: the admission compares the expected wait with it, and the machine may be loaded
-    with running_server(ROOT, tmp_path / "s", query_workers="2", query_timeout="30") as server:
+    with running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="2", query_timeout="30") as server:
         statuses = asyncio.run(burst(server))
         assert statuses == [200] * 100, sorted(set(statuses), key=str)
         assert metric(server, "queries_refused_total") == 0
@@ -63,7 +63,7 @@ def test_a_burst_of_fifty_light_queries_is_answered_not_refused(tmp_path: Path) 
 
 def test_runaway_queries_do_not_starve_light_ones(tmp_path: Path, client: httpx.Client) -> None:
     with (
-        running_server(ROOT, tmp_path / "s", query_workers="2", query_timeout="6") as server,
+        running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="2", query_timeout="6") as server,
         concurrent.futures.ThreadPoolExecutor(10) as pool,
     ):
         ask(client, server)  # warm
@@ -86,7 +86,7 @@ def test_a_query_whose_time_limit_passes_while_it_waits_gets_503_without_running
     tmp_path: Path, client: httpx.Client
 ) -> None:
     with (
-        running_server(ROOT, tmp_path / "s", query_workers="1", query_timeout="8") as server,
+        running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="1", query_timeout="8") as server,
         concurrent.futures.ThreadPoolExecutor(1) as pool,
     ):
         ask(client, server)
@@ -104,7 +104,7 @@ def test_a_query_whose_time_limit_passes_while_it_waits_gets_503_without_running
 
 def test_every_429_carries_retry_after(tmp_path: Path, client: httpx.Client) -> None:
     with (
-        running_server(ROOT, tmp_path / "s", query_workers="1", max_waiting="1", query_timeout="3") as server,
+        running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="1", max_waiting="1", query_timeout="3") as server,
         concurrent.futures.ThreadPoolExecutor(6) as pool,
     ):
         responses = [f.result(timeout=60) for f in [pool.submit(ask, client, server, RUNAWAY) for _ in range(6)]]
@@ -134,7 +134,7 @@ def send_huge_header(port: int, megabytes: int, outcome: dict) -> None:
 
 
 def test_a_huge_header_is_refused_at_once_and_light_queries_go_on(tmp_path: Path, client: httpx.Client) -> None:
-    with running_server(ROOT, tmp_path / "s", query_workers="2") as server:
+    with running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="2") as server:
         ask(client, server)
         outcome: dict = {}
         sender = threading.Thread(target=send_huge_header, args=(int(server.base.rsplit(":", 1)[1]), 100, outcome))

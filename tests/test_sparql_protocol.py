@@ -436,7 +436,7 @@ def test_error_envelope_is_negotiated(server: Server, client: httpx.Client, acce
 
 def test_too_many_queries_get_429(tmp_path: Path, client: httpx.Client) -> None:
     with (
-        running_server(ROOT, tmp_path / "s", query_workers="1", max_waiting="1", query_timeout="3") as small,
+        running_server(ROOT, tmp_path / "s", answer_cache_mb="0", query_workers="1", max_waiting="1", query_timeout="3") as small,
         concurrent.futures.ThreadPoolExecutor(4) as pool,
     ):
         futures = [pool.submit(client.get, small.sparql, params={"query": EXPLOSIVE}) for _ in range(4)]

@@ -74,6 +74,10 @@ def _positive(name: str, value: float) -> str | None:
     return None if value > 0 else f"{name} must be greater than 0 (got {value})"
 
 
+def _not_negative(name: str, value: float) -> str | None:
+    return None if value >= 0 else f"{name} must be 0 or more (got {value})"
+
+
 def _token(name: str, value: str | None) -> str | None:
     return None if value is None or len(value) >= 16 else f"{name} must have at least 16 characters"
 
@@ -139,6 +143,14 @@ class ServiceSettings:
         "expected wait (waiters ahead × recent mean service time / workers) is shorter than its time limit; "
         "otherwise `429` with `Retry-After` from that estimate.",
         _positive,
+    )
+    answer_cache_mb: int = _setting(
+        64,
+        "Megabytes of whole SPARQL answers each HTTP process keeps, keyed by the query, its parameters, the "
+        "format and the store's snapshot, so that a repeated request is answered without running it (with an "
+        "`ETag`; `If-None-Match` gets `304`). A write makes a new snapshot, so no answer outlives it. 0 turns "
+        "the cache off.",
+        _not_negative,
     )
     heavy_query_seconds: float = _setting(
         0.5,

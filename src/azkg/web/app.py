@@ -38,7 +38,7 @@ from azkg.web.routers import (
 )
 from azkg.web.routers import service as service_pages  # `service` names the service's settings here
 from azkg.web.security import outer_layers
-from azkg.web.services import Services
+from azkg.web.services import AnswerCache, Services
 
 log = logging.getLogger("azkg.web")
 
@@ -64,7 +64,10 @@ def create_app(
             telemetry=telemetry,
         )
         telemetry.watch_pool(queries)
-        app.state.services = Services(paths, service, store, snapshot.source_sha256, queries, telemetry)
+        app.state.services = Services(
+            paths, service, store, snapshot.source_sha256, queries, telemetry,
+            sparql_answers=AnswerCache(limit=service.answer_cache_mb << 20),
+        )
         await queries.start()
         try:
             yield

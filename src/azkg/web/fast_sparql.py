@@ -42,7 +42,8 @@ class FastSparql:
             if MARK in scope:
                 raise URITooLongError(_too_long(scope[MARK]))
             response = await answer(
-                app_services(self.app), request.headers.get("accept"), scope["azkg.query"], client_address(scope)
+                app_services(self.app), request.headers.get("accept"), scope["azkg.query"], client_address(scope),
+                request.headers.get("if-none-match"),
             )
         except AzkgError as error:
             response = await azkg_error_handler(request, error)

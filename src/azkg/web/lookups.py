@@ -50,16 +50,16 @@ async def run_named(lookups: Lookups, name: str, media_type: str, **bindings: st
     snapshot = current_snapshot(lookups.store_dir)
     key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
     cache = lookups.cache
-    lookups.pool.telemetry.answer_cache_used(hit=key in cache.answers)
-    if key in cache.answers:
-        cache.answers.move_to_end(key)
-        return cache.answers[key]
+    found = cache.get(key)
+    lookups.pool.telemetry.answer_cache_used(hit=found is not None)
+    if found is not None:
+        return found
     job = Job(
         named_query(name), media_type, lookups.service.max_rows, lookups.deadline(),
         bindings=tuple(sorted(bindings.items())),
     )
     body = await run_query(lookups, job)
-    cache.keep(key, body)
+    cache.keep(key, body, len(body))
     return body
 
 

@@ -8,6 +8,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
@@ -22,21 +23,30 @@ CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 
 @dataclass(eq=False)
 class AnswerCache:
-    """Named-query answers and the labels, kept per process. Snapshots never change, so an answer is
-    kept for the snapshot it was asked on (a newer snapshot has other keys)."""
+    """Answers kept per process, least recently used first out, within `limit` bytes. Snapshots never
+    change, so an answer is kept for the snapshot it was asked on: a write makes a new snapshot, and
+    the answers of the old one are never asked for again (they age out)."""
 
-    answers: OrderedDict = field(default_factory=OrderedDict)
+    limit: int = CACHED_BYTES  # 0 keeps nothing
+    answers: OrderedDict = field(default_factory=OrderedDict)  # {key: (value, bytes)}
     size: int = 0  # bytes of answers
     labels: dict = field(default_factory=dict)  # {snapshot: {iri: label}}, one snapshot at a time
 
-    def keep(self, key: tuple, body: bytes) -> None:
-        if len(body) > CACHED_ANSWER_BYTES:
+    def get(self, key: tuple) -> Any:
+        found = self.answers.get(key)
+        if found is None:
+            return None
+        self.answers.move_to_end(key)
+        return found[0]
+
+    def keep(self, key: tuple, value: Any, size: int) -> None:
+        if size > min(CACHED_ANSWER_BYTES, self.limit):
             return
-        previous = self.answers.pop(key, b"")  # two requests may have asked at once
-        self.answers[key] = body
-        self.size += len(body) - len(previous)
-        while self.size > CACHED_BYTES:
-            self.size -= len(self.answers.popitem(last=False)[1])
+        _, previous = self.answers.pop(key, (None, 0))  # two requests may have asked at once
+        self.answers[key] = (value, size)
+        self.size += size - previous
+        while self.size > self.limit:
+            self.size -= self.answers.popitem(last=False)[1][1]
 
 
 
@@ -49,6 +59,7 @@ class Services:
     pool: QueryPool
     telemetry: Telemetry
     answers: AnswerCache = field(default_factory=AnswerCache)  # named-query answers and labels
+    sparql_answers: AnswerCache = field(default_factory=AnswerCache)  # whole /sparql answers (answer_cache_mb)
     void: dict = field(default_factory=dict)  # the VoID figures, per snapshot
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one write at a time per process
     search_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one search index build at a time

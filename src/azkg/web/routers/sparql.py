@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from azkg.sparql.negotiation import negotiate
 from azkg.sparql.query_text import scan
 from azkg.store.messages import Job, Whole
 from azkg.store.pool import QueryPool
+from azkg.store.snapshots import current_snapshot
 from azkg.web.answers import body_chunks, client_address, first_message
 from azkg.web.deps import ServicesDep
 from azkg.web.links import Links
@@ -110,12 +112,17 @@ async def sparql_options() -> Response:
 
 
 async def _answer(request: Request, services: Services, asked: QueryRequest) -> Response:
-    return await answer(services, request.headers.get("accept"), asked, client_address(request.scope))
+    return await answer(
+        services, request.headers.get("accept"), asked, client_address(request.scope),
+        request.headers.get("if-none-match"),
+    )
 
 
-async def answer(state: Services, accept: str | None, asked: QueryRequest, client: str = "") -> Response:
-    """The answer to a query as a response, from the app's services (settings, pool) and the Accept header
-    alone, so that the fast path of `fast_sparql` and the routes above share it."""
+async def answer(
+    state: Services, accept: str | None, asked: QueryRequest, client: str = "", if_none_match: str | None = None
+) -> Response:
+    """The answer to a query as a response, from the app's services (settings, pool) and the request's
+    headers alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
     pool: QueryPool = state.pool
     arrived = CLOCK()  # the deadline counts from here: the lexing below is part of the time spent
@@ -131,15 +138,42 @@ async def answer(state: Services, accept: str | None, asked: QueryRequest, clien
         _iris(asked, "default-graph-uri"), _iris(asked, "named-graph-uri"), union_default_graph=not shape.has_dataset
     )
     job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri)
+    content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+    key = _cache_key(job, state)
+    cached = state.sparql_answers.get(key) if key is not None else None
+    if key is not None:
+        state.telemetry.answer_cache_used(hit=cached is not None)
+    if cached is not None:
+        return _whole(cached, content_type, max_rows, if_none_match)
     messages = pool.run(job, client=client)
     first = await first_message(messages)
+    if isinstance(first, Whole):
+        if key is not None:
+            state.sparql_answers.keep(key, first, len(first.body))
+        return _whole(first, content_type, max_rows, if_none_match)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
     if first.truncated is not None:
         headers["X-Azkg-Truncated"] = "true" if first.truncated else "false"
-    content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    if isinstance(first, Whole):
-        return Response(first.body, media_type=content_type, headers=headers)
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
+
+
+def _cache_key(job: Job, state: Services) -> tuple | None:
+    """What a whole answer depends on: the job but its deadline, and the store's live snapshot (a write
+    makes another); None when the cache is off or there is no snapshot."""
+    snapshot = current_snapshot(state.store_dir) if state.sparql_answers.limit else None
+    if snapshot is None:
+        return None
+    return job.query, job.media_type, job.max_rows, job.dataset, job.bindings, job.base_iri, snapshot.path.name
+
+
+def _whole(answer: Whole, content_type: str, max_rows: int, if_none_match: str | None) -> Response:
+    """A whole answer, with an ETag of its bytes: a client that has them gets 304 and no body."""
+    etag = '"' + hashlib.blake2b(answer.body, digest_size=16).hexdigest() + '"'
+    headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows), "ETag": etag, "Cache-Control": "no-cache"}
+    headers["X-Azkg-Truncated"] = "true" if answer.truncated else "false"
+    if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=content_type, headers=headers)
 
 
 def _check(query: str, settings: ServiceSettings):
