@@ -60,3 +60,19 @@ def test_fault_is_told_by_class(name: str) -> None:
         assert issubclass(cls, errors.ServerError), f"{name} answers {cls.status}: a server fault"
     if 400 <= cls.status < 500:
         assert issubclass(cls, errors.ClientError), f"{name} answers {cls.status}: a client fault"
+
+
+# a CurationError is built from problems, not a message; ClientError's code is RequestError's too, and a
+# code comes back as the most specific class that has it
+REBUILT = [cls for cls in CLASSES.values() if cls not in (errors.CurationError, errors.ClientError)]
+
+
+@pytest.mark.parametrize("cls", REBUILT, ids=[cls.__name__ for cls in REBUILT])
+def test_an_error_reported_by_its_code_comes_back_as_its_class(cls: type[errors.AzkgError]) -> None:
+    """What a worker or a write's child reports by code is raised again with its own class and status."""
+    again = errors.reported(cls.code, "said elsewhere", errors.StoreError)
+    assert type(again) is cls and again.status == cls.status and str(again) == "said elsewhere"
+
+
+def test_an_unknown_code_is_the_fallback() -> None:
+    assert type(errors.reported("no_such_code", "?", errors.StoreError)) is errors.StoreError

@@ -31,6 +31,7 @@ AzkgError                      base of everything azkg raises on purpose        
     ├── SandboxError           the query workers cannot be confined on this machine       500 sandbox_unavailable
     ├── EvaluationError        the engine could not evaluate a query (not the query's fault) 500 evaluation_failed
     ├── WorkerLostError        a query worker died under a query it was not stopped for    500 worker_lost
+    ├── WriteLostError         a write's process stopped before it answered (all or nothing) 500 write_lost
     ├── QueryTimeoutError      a query ran past its time limit (setting query_timeout)    503 query_timeout
     └── StoreError             the store folder cannot be read or written                 500 store_error
         └── DiskFullError      the disk holding the store is full: nothing was written    507 disk_full
@@ -230,3 +231,29 @@ class DiskFullError(StoreError):
 
     code = "disk_full"
     status = 507
+
+
+class WriteLostError(ServerError):
+    """A write's confined process stopped after parsing, before it answered: the store holds all of
+    the write or none of it (the dirty marker), but the service cannot say which."""
+
+    code = "write_lost"
+
+
+def reported(code: str, message: str, otherwise: type[AzkgError]) -> AzkgError:
+    """An error another process reported by its stable code (a query worker, a write's child), rebuilt
+    as the class of this tree that has the code, with its status; `otherwise` for a code it does not have."""
+    return _by_code().get(code, otherwise)(message)
+
+
+def _by_code() -> dict[str, type[AzkgError]]:
+    """Each code's class, the most specific where two share one (RequestError over ClientError);
+    classes built from something other than a message (CurationError's problems) are left out."""
+    found: dict[str, type[AzkgError]] = {}
+    level: list[type[AzkgError]] = [AzkgError]
+    while level:
+        for cls in level:
+            if "__init__" not in vars(cls) or cls is AzkgError or cls is TooManyRequestsError:
+                found[cls.code] = cls
+        level = [sub for cls in level for sub in cls.__subclasses__()]
+    return found

@@ -24,12 +24,12 @@ from typing import Any
 import pyoxigraph
 
 from azkg.errors import (
-    AnswerTruncatedError,
     AzkgError,
     EvaluationError,
     QueryError,
     QueryTimeoutError,
     ServiceDisabledError,
+    reported,
 )
 from azkg.prefixes import PREFIXES
 
@@ -152,12 +152,6 @@ def error_of(err: BaseException) -> AzkgError:
     return EvaluationError(f"the query could not be evaluated: {err}")
 
 
-# the errors a worker may report, rebuilt by their code on the service's side
-REPORTED = {
-    cls.code: cls
-    for cls in (QueryError, ServiceDisabledError, AnswerTruncatedError, QueryTimeoutError, EvaluationError)
-}
-
-
 def error_for(code: str, message: str) -> AzkgError:
-    return REPORTED.get(code, EvaluationError)(message)
+    """An error a worker reported by its code; an unknown code is the engine's fault."""
+    return reported(code, message, EvaluationError)

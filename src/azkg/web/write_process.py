@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from azkg.errors import AzkgError, PayloadTooLargeError, RequestError, StoreError
+from azkg.errors import AzkgError, PayloadTooLargeError, RequestError, StoreError, WriteLostError, reported
 from azkg.sparql import evaluation
 from azkg.store.sandbox import confine
 from azkg.store.snapshots import store_failure, writing
@@ -84,18 +84,8 @@ class Written:
 
 @dataclass(frozen=True)
 class Failed:
-    status: int
-    code: str
+    code: str  # of the error tree (azkg.errors), which the service raises again by it
     message: str
-
-
-class WriteFailedError(AzkgError):
-    """An error the write child reported, re-raised in the service with its status and code."""
-
-    def __init__(self, failure: Failed):
-        super().__init__(failure.message)
-        self.headers: dict[str, str] = {}
-        self.status, self.code = failure.status, failure.code
 
 
 async def run_write(job: Job, limits: WriteLimits) -> bool:
@@ -104,7 +94,7 @@ async def run_write(job: Job, limits: WriteLimits) -> bool:
     outcome = await asyncio.to_thread(_run, job, limits)
     if isinstance(outcome, Written):
         return outcome.changed
-    raise WriteFailedError(outcome)
+    raise reported(outcome.code, outcome.message, StoreError)
 
 
 def _run(job: Job, limits: WriteLimits) -> Written | Failed:
@@ -140,9 +130,9 @@ def _death(exitcode: int | None, parsed: bool) -> Failed:
         how = f"signal {signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else -exitcode}"
     log.warning("a write process stopped (%s) %s parsing", how, "after" if parsed else "while")
     if not parsed:
-        return Failed(400, "bad_request", f"the write could not be parsed: the process parsing it stopped ({how}); "
+        return Failed(RequestError.code, f"the write could not be parsed: the process parsing it stopped ({how}); "
                       "is it nested too deeply, or larger than the setting write_memory_mb allows? Nothing changed")
-    return Failed(500, "write_lost", f"the write process stopped ({how}) before it answered (out of memory? "
+    return Failed(WriteLostError.code, f"the write process stopped ({how}) before it answered (out of memory? "
                   "setting write_memory_mb); the store holds either all of this write or none of it")
 
 
@@ -203,15 +193,14 @@ def _graph(name: str | None) -> pyoxigraph.NamedNode | pyoxigraph.DefaultGraph:
 
 def _failure(err: BaseException) -> Failed:
     if isinstance(err, AzkgError):
-        return Failed(err.status, err.code, str(err))
+        return Failed(err.code, str(err))
     if isinstance(err, PermissionError):  # the sandbox refused a socket: LOAD (or SERVICE) of a URL
-        return Failed(400, "bad_request", LOAD_DISABLED)
+        return Failed(RequestError.code, LOAD_DISABLED)
     if isinstance(err, MemoryError):
-        limit = PayloadTooLargeError("")
-        return Failed(limit.status, limit.code, "the write needs more memory than the setting write_memory_mb "
+        return Failed(PayloadTooLargeError.code, "the write needs more memory than the setting write_memory_mb "
                       "allows; nothing changed")
     if isinstance(err, OSError):
         failure = store_failure(err, "the write failed")
-        return Failed(failure.status, failure.code, str(failure))
+        return Failed(failure.code, str(failure))
     log.exception("a write failed")
-    return Failed(StoreError.status, "internal_error", "the write failed and changed nothing")
+    return Failed(StoreError.code, "the write failed and changed nothing")
