@@ -39,6 +39,7 @@ AzkgError                      base of everything azkg raises on purpose        
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -246,6 +247,7 @@ def reported(code: str, message: str, otherwise: type[AzkgError]) -> AzkgError:
     return _by_code().get(code, otherwise)(message)
 
 
+@functools.cache  # the tree is whole once this module is imported
 def _by_code() -> dict[str, type[AzkgError]]:
     """Each code's class, the most specific where two share one (RequestError over ClientError);
     classes built from something other than a message (CurationError's problems) are left out."""

@@ -11,7 +11,6 @@ from fastapi import Depends, Request
 from azkg.settings import Paths, ServiceSettings
 from azkg.store.pool import QueryPool
 from azkg.store.telemetry import Telemetry
-from azkg.web.answers import client_address
 from azkg.web.links import Links
 from azkg.web.lookups import Lookups
 from azkg.web.services import Services, services_of
@@ -48,10 +47,9 @@ def get_links(request: Request, service: Annotated[ServiceSettings, Depends(get_
     return Links.at(service, str(request.base_url))
 
 
-def get_lookups(request: Request, services: ServicesDep) -> Lookups:
+def get_lookups(request: Request) -> Lookups:
     """What a look-up needs, with the client whose turn in the queue it takes."""
-    return Lookups(services.pool, services.service, services.store_dir, services.answers,
-                   client_address(request.scope))
+    return Lookups.of(request)
 
 
 PathsDep = Annotated[Paths, Depends(get_paths)]

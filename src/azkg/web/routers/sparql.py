@@ -144,13 +144,15 @@ async def answer(
     if key is not None:
         state.telemetry.answer_cache_used(hit=cached is not None)
     if cached is not None:
-        return _whole(cached, content_type, max_rows, if_none_match)
+        kept, etag = cached
+        return _whole(kept, etag, content_type, max_rows, if_none_match)
     messages = pool.run(job, client=client)
     first = await first_message(messages)
     if isinstance(first, Whole):
+        etag = '"' + hashlib.blake2b(first.body, digest_size=16).hexdigest() + '"'  # of the bytes, once
         if key is not None:
-            state.sparql_answers.keep(key, first, len(first.body))
-        return _whole(first, content_type, max_rows, if_none_match)
+            state.sparql_answers.keep(key, (first, etag), len(first.body))
+        return _whole(first, etag, content_type, max_rows, if_none_match)
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows)}
     if first.truncated is not None:
         headers["X-Azkg-Truncated"] = "true" if first.truncated else "false"
@@ -166,9 +168,8 @@ def _cache_key(job: Job, state: Services) -> tuple | None:
     return job.query, job.media_type, job.max_rows, job.dataset, job.bindings, job.base_iri, snapshot.path.name
 
 
-def _whole(answer: Whole, content_type: str, max_rows: int, if_none_match: str | None) -> Response:
-    """A whole answer, with an ETag of its bytes: a client that has them gets 304 and no body."""
-    etag = '"' + hashlib.blake2b(answer.body, digest_size=16).hexdigest() + '"'
+def _whole(answer: Whole, etag: str, content_type: str, max_rows: int, if_none_match: str | None) -> Response:
+    """A whole answer, with the ETag of its bytes: a client that has them gets 304 and no body."""
     headers = {"Vary": "Accept", "X-Azkg-Max-Rows": str(max_rows), "ETag": etag, "Cache-Control": "no-cache"}
     headers["X-Azkg-Truncated"] = "true" if answer.truncated else "false"
     if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
