@@ -11,7 +11,7 @@ import pyoxigraph
 import pytest
 
 from azkg.sparql.evaluation import SERVICE_DISABLED, Deadline
-from azkg.store import worker
+from azkg.store import answering, worker
 from azkg.store.messages import Chunk, Done, Failed, Head, Job, Whole
 
 TRICKY = 'line one\nline two\t<result> "quoted", \\ back'
@@ -89,16 +89,16 @@ def test_a_format_with_no_place_for_the_notice_is_refused_cut(store, media_type)
 
 
 def test_a_cut_found_after_the_head_is_flagged_at_the_end(store, monkeypatch):
-    monkeypatch.setattr(worker, "PREBUFFER", 4)
-    monkeypatch.setattr(worker, "WHOLE_BYTES", 100)
+    monkeypatch.setattr(answering, "PREBUFFER", 4)
+    monkeypatch.setattr(answering, "WHOLE_BYTES", 100)
     conn = answer(store, "text/csv", max_rows=10)
     assert conn.sent[0] == Head(None)
     assert conn.sent[-1] == Done(10, True)
 
 
 def test_an_answer_too_big_for_one_message_is_streamed(store, monkeypatch):
-    monkeypatch.setattr(worker, "WHOLE_BYTES", 500)
-    monkeypatch.setattr(worker, "PREBUFFER", 4)
+    monkeypatch.setattr(answering, "WHOLE_BYTES", 500)
+    monkeypatch.setattr(answering, "PREBUFFER", 4)
     conn = answer(store, "application/sparql-results+json", max_rows=1000)
     assert isinstance(conn.sent[0], Head) and isinstance(conn.sent[-1], Done)
     assert len(json.loads(body_of(conn))["results"]["bindings"]) == 30
