@@ -420,6 +420,48 @@ def _write_export_file(store: pyoxigraph.Store, export: Export, path: Path, comp
         temp.unlink(missing_ok=True)
 
 
+@main.command()
+@click.option("--remote", "store_url", required=True, help="The store's SPARQL query endpoint (AZKG_STORE_URL).")
+@click.pass_obj
+def publish(paths: Paths, store_url: str) -> None:
+    """Put data/triples.ttl and the ontology into a remote store: loaded beside the live graphs, then switched
+    in one update, so that readers see the old data or the new, never half; a failure leaves the old data.
+    Credentials and the other store_* settings come from the environment (AZKG_STORE_USER, ...)."""
+    from azkg.store.remote import RemoteStore
+    from azkg.store.snapshots import DATA_GRAPH, ONTOLOGY_GRAPH
+
+    files = {DATA_GRAPH.value: [paths.triples_file], ONTOLOGY_GRAPH.value: paths.ontology_files}
+    missing = [str(path) for found in files.values() for path in found if not path.is_file()]
+    if missing or not paths.ontology_files:
+        _fail("publish", f"no such file: {', '.join(missing) or paths.relative(paths.ontology_dir) + '/*.ttl'}")
+    started = time.perf_counter()
+    try:
+        service = ServiceSettings.from_environment(dict(os.environ), store_url=store_url)
+        unowned = [graph for graph in files if graph not in service.owned_graphs]
+        if unowned:
+            _fail("publish", f"setting store_graphs leaves out {', '.join(unowned)}: readers would not see it")
+        store = RemoteStore(service)
+        try:
+            endpoint = store.probe()
+            sent = store.publish(files)
+        finally:
+            store.client.close()
+    except AzkgError as err:
+        _fail("publish", f"{err}; the store still serves the data it had")
+    click.echo(f"published {sent:,} triples to {endpoint.name} in {time.perf_counter() - started:.1f} s")
+
+
+def _check_remote(service: ServiceSettings) -> None:
+    from azkg.store.remote import RemoteStore
+
+    store = RemoteStore(service)
+    try:
+        endpoint = store.probe()
+    finally:
+        store.client.close()
+    click.echo(f"azkg: serving {endpoint.name} ({endpoint.kind}; graphs {', '.join(endpoint.graphs)})", err=True)
+
+
 def _setting_options(command: Callable[..., None]) -> Callable[..., None]:
     """An option of `serve` for each setting that has one, its help and default read from the table."""
     for setting in reversed(SERVICE_SETTINGS):
@@ -450,6 +492,8 @@ def serve(paths: Paths, store_dir: Path | None, host: str, port: int, **given: o
 
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
+        if service.remote:  # a store down, refusing azkg or answering garbage: said now, in one line
+            _check_remote(service)
     except AzkgError as err:
         _fail("serve", str(err))
     logging.getLogger("azkg").setLevel(logging.INFO)

@@ -33,8 +33,10 @@ AzkgError                      base of everything azkg raises on purpose        
     ├── WorkerLostError        a query worker died under a query it was not stopped for    500 worker_lost
     ├── WriteLostError         a write's process stopped before it answered (all or nothing) 500 write_lost
     ├── QueryTimeoutError      a query ran past its time limit (setting query_timeout)    503 query_timeout
-    └── StoreError             the store folder cannot be read or written                 500 store_error
-        └── DiskFullError      the disk holding the store is full: nothing was written    507 disk_full
+    ├── StoreError             the store folder cannot be read or written                 500 store_error
+    │   └── DiskFullError      the disk holding the store is full: nothing was written    507 disk_full
+    ├── StoreUnavailableError  a remote SPARQL store does not answer, or refuses azkg     503 store_unavailable
+    └── StoreAnswerError       a remote store answered with garbage, an error page or a cut 502 store_bad_answer
 """
 
 from __future__ import annotations
@@ -232,6 +234,21 @@ class DiskFullError(StoreError):
 
     code = "disk_full"
     status = 507
+
+
+class StoreUnavailableError(ServerError):
+    """A remote store is down, unreachable or refuses azkg's credentials: the message names the store."""
+
+    code = "store_unavailable"
+    status = 503
+
+
+class StoreAnswerError(ServerError):
+    """A remote store answered, but not with a complete answer azkg can pass on (an HTML error page,
+    a body cut off, a silent cut of its own): never passed on as if it were complete."""
+
+    code = "store_bad_answer"
+    status = 502
 
 
 class WriteLostError(ServerError):

@@ -88,6 +88,24 @@ def _base_url(name: str, value: str | None) -> str | None:
     return f"{name} must be an http(s) URL ending in '/' (got {value!r})"
 
 
+def _url(name: str, value: str | None) -> str | None:
+    if value is None or value.startswith(("http://", "https://")):
+        return None
+    return f"{name} must be an http(s) URL (got {value!r})"
+
+
+def _iris(name: str, value: str) -> str | None:
+    if all(iri.strip().startswith(("http://", "https://", "urn:")) for iri in value.split(",")):
+        return None
+    return f"{name} must be comma-separated absolute IRIs (got {value!r})"
+
+
+def _auth(name: str, value: str | None) -> str | None:
+    if value in (None, "basic", "digest", "bearer"):
+        return None
+    return f"{name} must be basic, digest or bearer (got {value!r})"
+
+
 def _host_names(name: str, value: str | None) -> str | None:
     for host in _split_hosts(value):
         wildcard = "*" in host[1:] or (host.startswith("*") and not host.startswith("*."))
@@ -214,6 +232,48 @@ class ServiceSettings:
         "host: fine on your machine, but in production set it or `public_url`.",
         _host_names,
     )
+    store_url: str | None = _setting(
+        None,
+        "The SPARQL query endpoint of a remote store (Virtuoso's `/sparql`, Oxigraph server's `/query`, any SPARQL "
+        "1.1 Protocol endpoint). With it, the service runs over that store instead of the embedded one, and "
+        "several azkg processes or machines may serve one store (docs/deploy.md).",
+        _url,
+        flag="--remote",
+    )
+    store_update_url: str | None = _setting(
+        None,
+        "The remote store's SPARQL Update endpoint; without it, Virtuoso's `/sparql-auth` (with credentials), "
+        "Oxigraph's `/update`, or else the query endpoint.",
+        _url,
+    )
+    store_graph_store_url: str | None = _setting(
+        None,
+        "The remote store's Graph Store Protocol endpoint; without it, Virtuoso's `/sparql-graph-crud-auth` "
+        "(with credentials), Oxigraph's `/store`; a store with none takes graph writes as SPARQL Update.",
+        _url,
+    )
+    store_graphs: str = _setting(
+        "https://w3id.org/azkg/graph/data,https://w3id.org/azkg/graph/ontology",
+        "Comma-separated graphs azkg owns in a remote store: queries read their union as the default graph and "
+        "only them as named graphs (a store's own system graphs stay out), and writes may touch only them.",
+        _iris,
+    )
+    store_auth: str | None = _setting(
+        None,
+        "How azkg proves itself to a remote store: basic, digest (Virtuoso) or bearer; without it, basic when "
+        "store_user is set, bearer when store_token is.",
+        _auth,
+    )
+    store_user: str | None = _setting(None, "The user azkg writes to a remote store as.")
+    store_password: str | None = _setting(None, "The password of store_user.", secret=True)
+    store_token: str | None = _setting(None, "A bearer token for the remote store.", secret=True)
+    store_poll_seconds: float = _setting(
+        30.0,
+        "Seconds after which answers, look-ups and the search index kept from a remote store are asked for "
+        "again, so that writes made to the store behind azkg's back show within this time. Writes through "
+        "any azkg front-end show at once: each bumps a data version every front-end reads.",
+        _positive,
+    )
 
     def __post_init__(self) -> None:
         for setting in SERVICE_SETTINGS:
@@ -232,6 +292,14 @@ class ServiceSettings:
             if raw is not None:
                 values[setting.name] = setting.convert(raw)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def remote(self) -> bool:
+        return self.store_url is not None
+
+    @property
+    def owned_graphs(self) -> tuple[str, ...]:
+        return tuple(iri.strip() for iri in self.store_graphs.split(",") if iri.strip())
 
     @property
     def host_names(self) -> list[str]:

@@ -26,6 +26,7 @@ from azkg.errors import QueryTimeoutError, WorkerLostError
 from azkg.store import worker as worker_module
 from azkg.store.messages import LAST, Answer, Failed, Job, Ready
 from azkg.store.queueing import Scheduler, Ticket
+from azkg.store.snapshots import current_snapshot
 from azkg.store.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,19 @@ class QueryPool:
     @property
     def busy(self) -> int:
         return self.scheduler.running
+
+    async def version(self) -> str | None:
+        """The data version the answers come from: the live snapshot's name (a write makes another)."""
+        snapshot = current_snapshot(self.store_dir)
+        return snapshot.path.name if snapshot else None
+
+    async def health(self) -> dict:
+        snapshot = current_snapshot(self.store_dir)
+        return {
+            "ok": snapshot is not None and self.workers > 0,
+            "store": {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None,
+            "workers": {"alive": self.workers, "configured": self.size},
+        }
 
     @property
     def workers(self) -> int:

@@ -19,6 +19,7 @@ from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.settings import CHILD_SETTINGS, Paths, ServiceSettings, read_child_settings
 from azkg.store.pool import QueryPool
+from azkg.store.remote import RemoteStore
 from azkg.store.snapshots import ensure_store
 from azkg.store.telemetry import Telemetry, configure_logging
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
@@ -38,13 +39,13 @@ from azkg.web.routers import (
 )
 from azkg.web.routers import service as service_pages  # `service` names the service's settings here
 from azkg.web.security import outer_layers
-from azkg.web.services import AnswerCache, Services
+from azkg.web.services import AnswerCache, Queries, Services
 
 log = logging.getLogger("azkg.web")
 
 
 def create_app(
-    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: Queries | None = None
 ) -> FastAPI:
     """The app over the store in `store_dir` (default: the project's), querying through `pool` (default: one
     sized by the service settings). The app owns the pool: its lifespan starts it and closes it."""
@@ -53,19 +54,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
-        log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
-        queries = pool or QueryPool(
-            store,
-            service.query_workers,
-            max_waiting=service.max_waiting,
-            heavy_after=service.heavy_query_seconds,
-            allow_service=service.allow_service,
-            telemetry=telemetry,
-        )
-        telemetry.watch_pool(queries)
+        queries, source_sha256 = pool or _queries(paths, service, store, telemetry), None
+        if isinstance(queries, QueryPool):
+            snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
+            log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
+            telemetry.watch_pool(queries)
+            source_sha256 = snapshot.source_sha256
         app.state.services = Services(
-            paths, service, store, snapshot.source_sha256, queries, telemetry,
+            paths, service, store, source_sha256, queries, telemetry,
             sparql_answers=AnswerCache(limit=service.answer_cache_mb << 20),
         )
         await queries.start()
@@ -101,8 +97,23 @@ def create_app(
     return app
 
 
+def _queries(paths: Paths, service: ServiceSettings, store: Path, telemetry: Telemetry) -> Queries:
+    """Who runs the queries: a remote store when store_url is set (the store folder then holds only the
+    search index), else the embedded store's workers."""
+    if service.remote:
+        return RemoteStore(service, telemetry)
+    return QueryPool(
+        store,
+        service.query_workers,
+        max_waiting=service.max_waiting,
+        heavy_after=service.heavy_query_seconds,
+        allow_service=service.allow_service,
+        telemetry=telemetry,
+    )
+
+
 def asgi_app(
-    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: QueryPool | None = None
+    paths: Paths, service: ServiceSettings, store_dir: Path | None = None, pool: Queries | None = None
 ) -> ASGIApp:
     """What the server runs: the app, its fast path, and the layers every response passes through."""
     app = create_app(paths, service, store_dir, pool)

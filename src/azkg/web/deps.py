@@ -9,11 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from azkg.settings import Paths, ServiceSettings
-from azkg.store.pool import QueryPool
 from azkg.store.telemetry import Telemetry
 from azkg.web.links import Links
 from azkg.web.lookups import Lookups
-from azkg.web.services import Services, services_of
+from azkg.web.services import Queries, Services, services_of
 
 
 def get_services(request: Request) -> Services:
@@ -31,7 +30,7 @@ def get_service(services: ServicesDep) -> ServiceSettings:
     return services.service
 
 
-def get_pool(services: ServicesDep) -> QueryPool:
+def get_pool(services: ServicesDep) -> Queries:
     return services.pool
 
 
@@ -54,7 +53,7 @@ def get_lookups(request: Request) -> Lookups:
 
 PathsDep = Annotated[Paths, Depends(get_paths)]
 ServiceDep = Annotated[ServiceSettings, Depends(get_service)]
-PoolDep = Annotated[QueryPool, Depends(get_pool)]
+PoolDep = Annotated[Queries, Depends(get_pool)]
 StoreDirDep = Annotated[Path, Depends(get_store_dir)]
 TelemetryDep = Annotated[Telemetry, Depends(get_telemetry)]
 LinksDep = Annotated[Links, Depends(get_links)]

@@ -7,7 +7,7 @@ cache, the client) to the functions here, never the request."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -17,19 +17,18 @@ from azkg.sparql.evaluation import Deadline
 from azkg.sparql.formats import JSON_RESULTS
 from azkg.sparql.named_queries import named_query
 from azkg.store.messages import Job
-from azkg.store.pool import QueryPool
-from azkg.store.snapshots import current_snapshot
 from azkg.web.answers import client_address, whole_answer
-from azkg.web.services import AnswerCache, services_of
+from azkg.web.services import AnswerCache, Queries, services_of
 
 
 @dataclass(frozen=True)
 class Lookups:
-    pool: QueryPool
+    pool: Queries
     service: ServiceSettings
     store_dir: Path
     cache: AnswerCache
     client: str = ""  # whom the per-client turns of the queue are for
+    read: dict = field(default_factory=dict)  # the data version, read once per request (a remote store's costs a query)
 
     @classmethod
     def of(cls, request: Request) -> Lookups:
@@ -39,6 +38,12 @@ class Lookups:
     def deadline(self) -> Deadline:
         return Deadline.after(self.service.query_timeout, "query_timeout")
 
+    async def version(self) -> str | None:
+        """The data version this request's look-ups are answered and cached for (see Queries.version)."""
+        if "version" not in self.read:
+            self.read["version"] = await self.pool.version()
+        return self.read["version"]
+
 
 async def run_query(lookups: Lookups, job: Job, light: bool = True) -> bytes:
     """The whole answer of an app's own query; a look-up is light by construction (never classed heavy)."""
@@ -47,8 +52,7 @@ async def run_query(lookups: Lookups, job: Job, light: bool = True) -> bytes:
 
 async def run_named(lookups: Lookups, name: str, media_type: str, **bindings: str) -> bytes:
     """The whole answer of `queries/<name>.rq` with the given variables bound to IRIs, cached."""
-    snapshot = current_snapshot(lookups.store_dir)
-    key = (name, media_type, tuple(sorted(bindings.items())), snapshot.path if snapshot else None)
+    key = (name, media_type, tuple(sorted(bindings.items())), await lookups.version())
     cache = lookups.cache
     found = cache.get(key)
     lookups.pool.telemetry.answer_cache_used(hit=found is not None)
@@ -84,9 +88,8 @@ async def ask(lookups: Lookups, query_name: str, **bindings: str) -> bool:
 
 
 async def labels(lookups: Lookups) -> dict[str, str]:
-    """Every named thing's label, fetched once per store snapshot."""
-    snapshot = current_snapshot(lookups.store_dir)
-    key = snapshot.path if snapshot else None
+    """Every named thing's label, fetched once per data version."""
+    key = await lookups.version()
     cache = lookups.cache.labels
     if key not in cache:
         rows = await select(lookups, "labels")

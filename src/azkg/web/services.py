@@ -15,8 +15,10 @@ from starlette.requests import HTTPConnection
 
 from azkg.settings import Paths, ServiceSettings
 from azkg.store.pool import QueryPool
+from azkg.store.remote import RemoteStore
 from azkg.store.telemetry import Telemetry
 
+Queries = QueryPool | RemoteStore  # who runs the service's queries: the embedded store's workers, or a remote store
 CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
 CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 
@@ -56,11 +58,11 @@ class Services:
     service: ServiceSettings  # the service's limits
     store_dir: Path
     source_sha256: str | None  # of the triples the store was built from, for the writes' provenance
-    pool: QueryPool
+    pool: Queries
     telemetry: Telemetry
     answers: AnswerCache = field(default_factory=AnswerCache)  # named-query answers and labels
     sparql_answers: AnswerCache = field(default_factory=AnswerCache)  # whole /sparql answers (answer_cache_mb)
-    void: dict = field(default_factory=dict)  # the VoID figures, per snapshot
+    void: dict = field(default_factory=dict)  # the VoID figures, per data version
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one write at a time per process
     search_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one search index build at a time
 

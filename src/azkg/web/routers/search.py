@@ -1,9 +1,10 @@
 """GET /search: entities by name and facts by the words of their quotes, as JSON or HTML.
 
-The index (azkg.store.search) is built for a store snapshot on the first search after the snapshot goes
-live, one build at a time, into `<store>/search/<snapshot>.sqlite`; so it follows every build, load
-and write. Indexes of older snapshots are deleted, except the one before the live one, which a
-search that started a moment earlier may still be reading.
+The index (azkg.store.search) is built for a data version (a store snapshot, or a remote store's
+version) on the first search after it goes live, one build at a time, into
+`<store>/search/<version>.sqlite`; so it follows every build, load and write. Indexes of older
+versions are deleted, except the one before the live one, which a search that started a moment
+earlier may still be reading.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from azkg.sparql.named_queries import named_query
 from azkg.sparql.negotiation import negotiate
 from azkg.store.messages import Job
 from azkg.store.search import INDEX_QUERIES, MAX_QUERY_CHARS, Hit, SearchPage, check_request, search, write_index
-from azkg.store.snapshots import Snapshot, current_snapshot, open_reader
+from azkg.store.snapshots import open_reader
 from azkg.web.deps import LookupsDep, ServicesDep
 from azkg.web.html import render
 from azkg.web.links import Links
@@ -113,33 +114,32 @@ def _hit(links: Links, hit: Hit) -> dict:
 
 
 async def index_file(services: Services, lookups: Lookups) -> Path:
-    """The index of the live snapshot, built if it is not there yet."""
-    store_dir = services.store_dir
-    snapshot = current_snapshot(store_dir)
-    if snapshot is not None and _index_of(store_dir, snapshot).exists():
-        return _index_of(store_dir, snapshot)
+    """The index of the data version, built if it is not there yet."""
+    version = await lookups.version()
+    if version is not None and _index_of(services.store_dir, version).exists():
+        return _index_of(services.store_dir, version)
     async with services.search_lock:
         return await _build(lookups)
 
 
-def _index_of(store_dir: Path, snapshot: Snapshot) -> Path:
-    return store_dir / INDEX_FOLDER / f"{snapshot.path.name}.sqlite"
+def _index_of(store_dir: Path, version: str) -> Path:
+    return store_dir / INDEX_FOLDER / f"{version}.sqlite"
 
 
 async def _build(lookups: Lookups) -> Path:
-    """The index's rows read through the query workers (whole-store queries: not light, under the query
-    time limit), written to SQLite in a thread."""
-    snapshot = current_snapshot(lookups.store_dir)
-    if snapshot is None:
+    """The index's rows read through the query workers or the remote store (whole-store queries: not
+    light, under the query time limit), written to SQLite in a thread."""
+    version = await lookups.version()
+    if version is None:
         open_reader(lookups.store_dir)  # raises the error that says how to create the store
         raise AssertionError("open_reader raises when there is no snapshot")
-    path = _index_of(lookups.store_dir, snapshot)
+    path = _index_of(lookups.store_dir, version)
     if not path.exists():  # another request may have built it while this one waited
         deadline = lookups.deadline()
         jobs = [Job(named_query(name), JSON_RESULTS.media_type, sys.maxsize, deadline) for name in INDEX_QUERIES]
         found = [rows_of(await run_query(lookups, job, light=False)) for job in jobs]
         await asyncio.to_thread(_write, path, *found)
-    for old in sorted(path.parent.glob("*.sqlite"))[:-2]:  # snapshot names sort by time
+    for old in sorted(path.parent.glob("*.sqlite"))[:-2]:  # data versions sort by time
         old.unlink(missing_ok=True)
     return path
 

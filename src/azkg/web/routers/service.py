@@ -1,8 +1,8 @@
 """The service's own pages under /-/: metrics (Prometheus' text format, from the app's telemetry:
 azkg.store.telemetry lists every metric and where it is counted), health (for a load balancer: a live
-store snapshot and query workers alive), version and the non-secret settings. With `serve --processes N`
-each process answers for itself (its own queue, workers and counts), so a request sees the one it
-reached; `azkg_http_process_info{pid}` says which."""
+store snapshot and query workers alive, or a remote store that answers), version and the non-secret
+settings. With `serve --processes N` each process answers for itself (its own queue, workers and
+counts), so a request sees the one it reached; `azkg_http_process_info{pid}` says which."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from azkg import __version__
 from azkg.settings import ServiceSettings
-from azkg.store.snapshots import current_snapshot
-from azkg.web.deps import PoolDep, ServiceDep, StoreDirDep, TelemetryDep
+from azkg.web.deps import PoolDep, ServiceDep, TelemetryDep
 
 router = APIRouter(tags=["service"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -29,13 +28,12 @@ async def metrics(telemetry: TelemetryDep) -> Response:
     return Response(telemetry.exposition(), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
 
 
-@router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive")
-async def health(pool: PoolDep, store_dir: StoreDirDep) -> JSONResponse:
-    snapshot = current_snapshot(store_dir)
-    store = {"snapshot": snapshot.path.name, "triples": snapshot.triples} if snapshot else None
-    workers = {"alive": pool.workers, "configured": pool.size}
-    healthy = snapshot is not None and pool.workers > 0
-    body = {"status": "ok" if healthy else "unavailable", "store": store, "workers": workers}
+@router.get("/-/health", summary="Whether this process can answer: a live store snapshot and query workers alive, "
+            "or a remote store that answers")
+async def health(pool: PoolDep) -> JSONResponse:
+    found = await pool.health()
+    healthy = found.pop("ok")
+    body = {"status": "ok" if healthy else "unavailable", **found}
     return JSONResponse(body, status_code=200 if healthy else 503, headers=NO_STORE)
 
 

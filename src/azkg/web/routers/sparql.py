@@ -33,8 +33,6 @@ from azkg.sparql.formats import (
 from azkg.sparql.negotiation import negotiate
 from azkg.sparql.query_text import scan
 from azkg.store.messages import Job, Whole
-from azkg.store.pool import QueryPool
-from azkg.store.snapshots import current_snapshot
 from azkg.web.answers import body_chunks, client_address, first_message
 from azkg.web.deps import ServicesDep
 from azkg.web.links import Links
@@ -124,7 +122,7 @@ async def answer(
     """The answer to a query as a response, from the app's services (settings, pool) and the request's
     headers alone, so that the fast path of `fast_sparql` and the routes above share it."""
     settings: ServiceSettings = state.service
-    pool: QueryPool = state.pool
+    pool = state.pool
     arrived = CLOCK()  # the deadline counts from here: the lexing below is part of the time spent
     if len(asked.query) > LEX_IN_THREAD:  # a long text takes the lexer tens of ms: not on the event loop
         shape = await asyncio.to_thread(_check, asked.query, settings)
@@ -139,7 +137,7 @@ async def answer(
     )
     job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri)
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
-    key = _cache_key(job, state)
+    key = await _cache_key(job, state)
     cached = state.sparql_answers.get(key) if key is not None else None
     if key is not None:
         state.telemetry.answer_cache_used(hit=cached is not None)
@@ -159,13 +157,13 @@ async def answer(
     return StreamingResponse(body_chunks(messages), media_type=content_type, headers=headers)
 
 
-def _cache_key(job: Job, state: Services) -> tuple | None:
-    """What a whole answer depends on: the job but its deadline, and the store's live snapshot (a write
-    makes another); None when the cache is off or there is no snapshot."""
-    snapshot = current_snapshot(state.store_dir) if state.sparql_answers.limit else None
-    if snapshot is None:
+async def _cache_key(job: Job, state: Services) -> tuple | None:
+    """What a whole answer depends on: the job but its deadline, and the data version (every write makes
+    another); None when the cache is off or there is no data yet."""
+    version = await state.pool.version() if state.sparql_answers.limit else None
+    if version is None:
         return None
-    return job.query, job.media_type, job.max_rows, job.dataset, job.bindings, job.base_iri, snapshot.path.name
+    return job.query, job.media_type, job.max_rows, job.dataset, job.bindings, job.base_iri, version
 
 
 def _whole(answer: Whole, etag: str, content_type: str, max_rows: int, if_none_match: str | None) -> Response:

@@ -1,4 +1,4 @@
-"""The VoID description of the dataset at /.well-known/void, computed once per store snapshot, so it
+"""The VoID description of the dataset at /.well-known/void, computed once per data version, so it
 is true after every load or write."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from azkg.sparql.formats import DESCRIPTION_OFFER, JSON_RESULTS
 from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS
 from azkg.store.messages import Job
-from azkg.store.snapshots import current_snapshot
 from azkg.web.deps import LinksDep, LookupsDep, ServicesDep
 from azkg.web.lookups import Lookups, rows_of, run_query
 
@@ -29,14 +28,13 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 async def void(request: Request, services: ServicesDep, lookups: LookupsDep, links: LinksDep) -> Response:
     refusal = "the dataset description is available as: {types}"
     media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
-    store_dir = services.store_dir
-    snapshot = current_snapshot(store_dir)
+    version = await lookups.version()
     cache = services.void
-    if snapshot is None or snapshot.path not in cache:
+    if version is None or version not in cache:
         cache.clear()
-        cache[snapshot.path if snapshot else None] = await _statistics(lookups)
+        cache[version] = await _statistics(lookups)
     base = links.root.rstrip("/")
-    turtle = _describe(base, cache[snapshot.path if snapshot else None], links.base_iri)
+    turtle = _describe(base, cache[version], links.base_iri)
     body = pyoxigraph.serialize(
         pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE), format=DESCRIPTION_OFFER.format_of(media_type).rdf
     )

@@ -21,8 +21,10 @@ from azkg.errors import ForbiddenError, NotFoundError, RequestError, Unauthorize
 from azkg.settings import ServiceSettings
 from azkg.sparql.formats import FORM, SPARQL_UPDATE, UPLOAD_OFFER
 from azkg.sparql.query_text import scan
+from azkg.store.remote import RemoteStore
 from azkg.web.deps import ServicesDep
 from azkg.web.graph_params import target_graph
+from azkg.web.remote_writes import remote_write
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.services import Services
 from azkg.web.write_process import LOAD_DISABLED, DeleteJob, Job, UpdateJob, UploadJob, WriteLimits, run_write
@@ -130,8 +132,12 @@ ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 async def _write(services: Services, job: Job) -> bool:
-    """Run one write in a confined child process, one at a time (the file lock serialises processes)."""
+    """Run one write in a confined child process, one at a time (the file lock serialises processes);
+    over a remote store, pass it to the store."""
     settings = services.service
+    if isinstance(services.pool, RemoteStore):
+        async with services.write_lock:
+            return await remote_write(services.pool, job)
     limits = WriteLimits(services.store_dir, settings.write_memory_mb * 1024 * 1024,
                          settings.allow_service, services.source_sha256)
     async with services.write_lock:
