@@ -51,8 +51,9 @@ def test_serve_help_shows_the_default_from_the_table(setting) -> None:
 
 
 def test_only_secrets_have_no_serve_option() -> None:
-    assert [s.name for s in SERVICE_SETTINGS if s.flag is None] == ["update_token"]
-    assert "--update-token" not in _serve_help()
+    assert [s.name for s in SERVICE_SETTINGS if s.flag is None] == ["update_token", "store_password", "store_token"]
+    for secret in ("--update-token", "--store-password", "--store-token"):
+        assert secret not in _serve_help()
 
 
 def test_serve_option_is_checked_as_the_environment_is(monkeypatch: pytest.MonkeyPatch) -> None:

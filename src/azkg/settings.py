@@ -67,6 +67,7 @@ class Paths:
             return str(path)
 
 
+GRAPHS = "https://w3id.org/azkg/graph/"  # where the graphs azkg fills are named
 Check = Callable[[str, typing.Any], "str | None"]  # (name, value) -> what is wrong, or None
 
 
@@ -89,13 +90,17 @@ def _base_url(name: str, value: str | None) -> str | None:
 
 
 def _url(name: str, value: str | None) -> str | None:
-    if value is None or value.startswith(("http://", "https://")):
+    if value is None:
         return None
-    return f"{name} must be an http(s) URL (got {value!r})"
+    if not value.startswith(("http://", "https://")):
+        return f"{name} must be an http(s) URL (got {value!r})"
+    if "@" in value.split("/")[2]:  # a URL is logged and shown in messages: credentials never go in it
+        return f"{name} must not carry credentials: set store_user and store_password (AZKG_STORE_PASSWORD)"
+    return None
 
 
-def _iris(name: str, value: str) -> str | None:
-    if all(iri.strip().startswith(("http://", "https://", "urn:")) for iri in value.split(",")):
+def _iris(name: str, value: str | None) -> str | None:
+    if value is None or all(iri.strip().startswith(("http://", "https://", "urn:")) for iri in value.split(",")):
         return None
     return f"{name} must be comma-separated absolute IRIs (got {value!r})"
 
@@ -252,10 +257,12 @@ class ServiceSettings:
         "(with credentials), Oxigraph's `/store`; a store with none takes graph writes as SPARQL Update.",
         _url,
     )
-    store_graphs: str = _setting(
-        "https://w3id.org/azkg/graph/data,https://w3id.org/azkg/graph/ontology",
-        "Comma-separated graphs azkg owns in a remote store: queries read their union as the default graph and "
-        "only them as named graphs (a store's own system graphs stay out), and writes may touch only them.",
+    store_graphs: str | None = _setting(
+        None,
+        "Comma-separated graphs azkg owns in a remote store (without it, the two `azkg publish` fills: "
+        "`https://w3id.org/azkg/graph/data` and `.../graph/ontology`): queries read their union as the default "
+        "graph and only them as named graphs (a store's own system graphs stay out), and writes may touch only "
+        "them.",
         _iris,
     )
     store_auth: str | None = _setting(
@@ -299,7 +306,8 @@ class ServiceSettings:
 
     @property
     def owned_graphs(self) -> tuple[str, ...]:
-        return tuple(iri.strip() for iri in self.store_graphs.split(",") if iri.strip())
+        given = self.store_graphs or f"{GRAPHS}data,{GRAPHS}ontology"
+        return tuple(iri.strip() for iri in given.split(",") if iri.strip())
 
     @property
     def host_names(self) -> list[str]:
