@@ -49,6 +49,7 @@ from azkg.sparql.evaluation import QUERY_PREFIXES
 from azkg.sparql.query_text import scan
 from azkg.store.answering import send_results
 from azkg.store.messages import LAST, Answer, Failed, Job
+from azkg.store.snapshots import current_snapshot, writing
 from azkg.store.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ class RemoteStore:
         finally:
             response.close()
 
-    async def version(self) -> str | None:
+    async def version(self) -> str:
         """The data version: the one the last write through azkg left in the store, and the period of
         store_poll_seconds we are in (so that writes behind azkg's back show within it)."""
         period = int(time.time() // self.settings.store_poll_seconds)
@@ -277,6 +278,35 @@ class RemoteStore:
             return {"ok": False, "store": self.endpoint.name if self.endpoint else self.settings.store_url,
                     "error": str(err)}
         return {"ok": True, "store": self.endpoint.name if self.endpoint else self.settings.store_url}
+
+    def mirror(self, folder: Path, version: str) -> Path:
+        """A local copy of azkg's graphs as an embedded store (for the dumps, which stream from one),
+        fetched again when the data version changed; the copy's CURRENT records the version it holds."""
+        endpoint = self.endpoint
+        assert endpoint is not None
+        snapshot = current_snapshot(folder)
+        if snapshot is not None and snapshot.source_sha256 == version:
+            return folder
+        with writing(folder) as writer:
+            for graph in endpoint.graphs:
+                node = pyoxigraph.NamedNode(graph)
+                writer.drop_graph(node)
+                writer.put_graph(node, self._graph_triples(graph), replace=True)
+            writer.publish(version)
+        return folder
+
+    def _graph_triples(self, graph: str) -> list[pyoxigraph.Quad]:
+        endpoint = self.endpoint
+        assert endpoint is not None
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        response = self._send("GET", endpoint.query_url, deadline_at=time.monotonic() + WRITE_SECONDS,
+                              name=endpoint.name, params=[("query", query)], headers={"Accept": N_TRIPLES})
+        _check_answer(response, endpoint.name, N_TRIPLES)
+        try:
+            triples = pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.N_TRIPLES)
+            return [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+        except SyntaxError as err:
+            raise _bad_answer(endpoint.name, err) from None
 
     # --- writes: each passes through with the store's credentials, then bumps the data version
 

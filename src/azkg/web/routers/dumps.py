@@ -28,21 +28,24 @@ from azkg.errors import NotFoundError, StoreError
 from azkg.sparql.formats import GZIP, HTML, LISTING_OFFER
 from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS, Export, GzipWriter, export_of_file, write_export
+from azkg.store.remote import RemoteStore
 from azkg.store.snapshots import DATA_GRAPH, Snapshot, current_snapshot, open_reader
-from azkg.web.deps import StoreDirDep
+from azkg.web.deps import ServicesDep
 from azkg.web.html import render
 from azkg.web.links import Links
+from azkg.web.services import Services
 
 log = logging.getLogger("azkg.web")
 router = APIRouter(prefix="/dumps", tags=["dataset"])
 CHUNK_BYTES = 1 << 16  # what the thread gathers before handing a chunk over
+MIRROR_FOLDER = "mirror"  # under the store folder: the copy of a remote store's graphs that dumps read
 CHUNKS_AHEAD = 16  # chunks the thread may be ahead of the client: about 1 MiB per dump in flight
 
 
 @router.api_route("", methods=["GET", "HEAD"], summary="The dumps of the dataset, as JSON or a page")
-async def dump_index(request: Request, store_dir: StoreDirDep) -> Response:
+async def dump_index(request: Request, services: ServicesDep) -> Response:
     media_type = choose_index_type(request)
-    snapshot = _live_snapshot(store_dir)
+    snapshot = _live_snapshot(await _dump_store(services))
     links = Links.of(request)
     dumps = [
         {
@@ -69,13 +72,14 @@ def choose_index_type(request: Request) -> str:
 
 
 @router.api_route("/{filename}", methods=["GET", "HEAD"], summary="Download a dump (add .gz for gzip)")
-async def dump(request: Request, filename: str, store_dir: StoreDirDep) -> Response:
+async def dump(request: Request, filename: str, services: ServicesDep) -> Response:
     found = export_of_file(filename)
     if found is None:
         names = ", ".join(f"{e.filename} ({e.filename}.gz)" for e in EXPORTS)
         raise NotFoundError(f"there is no dump '{filename}'; the dumps are: {names}")
     export, packed = found
     encoded = not packed and accepts_gzip(request.headers.get("accept-encoding"))
+    store_dir = await _dump_store(services)
     headers = dump_headers(_live_snapshot(store_dir), export, packed, encoded)
     if not_modified(request, headers):
         return Response(status_code=304, headers=headers)
@@ -147,6 +151,17 @@ def accepts_gzip(header: str | None) -> bool:
         if coding in qualities:
             return qualities[coding] > 0
     return False
+
+
+async def _dump_store(services: Services) -> Path:
+    """The store the dumps are written from: the embedded one, or a local copy of a remote store's
+    graphs for its data version (fetched once per version, one fetch at a time)."""
+    queries = services.pool
+    if not isinstance(queries, RemoteStore):
+        return services.store_dir
+    version = await queries.version()
+    async with services.search_lock:
+        return await asyncio.to_thread(queries.mirror, services.store_dir / MIRROR_FOLDER, version)
 
 
 def _live_snapshot(store_dir: Path) -> Snapshot:
