@@ -472,14 +472,27 @@ _DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:")
 
 
 def query_text(job: Job) -> str:
-    """The job's query as the store gets it: with azkg's prologue, and the bound values as a trailing
-    VALUES clause of IRIs."""
-    text = with_prologue(job.query, job.base_iri)
-    if job.bindings:
-        names = " ".join(f"?{name}" for name, _ in job.bindings)
-        values = " ".join(str(pyoxigraph.NamedNode(iri)) for _, iri in job.bindings)  # checked, escaped IRIs
-        text += f"\nVALUES ({names}) {{ ({values}) }}"
-    return text
+    """The job's query as the store gets it: with azkg's prologue, and the bound values as a VALUES
+    clause of IRIs opening its WHERE group (Virtuoso 7.2 has no trailing VALUES)."""
+    return with_prologue(with_values(job.query, job.bindings) if job.bindings else job.query, job.base_iri)
+
+
+_WHERE = re.compile(r"(?i)\b(?:WHERE|ASK)\s*\{")
+
+
+def with_values(query: str, bindings: tuple[tuple[str, str], ...]) -> str:
+    """A named query (azkg's own, queries/*.rq) with `bindings` as the first thing of its WHERE group;
+    whole-line comments are skipped, where our queries say how to use them."""
+    names = " ".join(f"?{name}" for name, _ in bindings)
+    values = " ".join(str(pyoxigraph.NamedNode(iri)) for _, iri in bindings)  # checked, escaped IRIs
+    offset = 0
+    for line in query.splitlines(keepends=True):
+        found = None if line.lstrip().startswith("#") else _WHERE.search(line)
+        if found:
+            at = offset + found.end()
+            return f"{query[:at]} VALUES ({names}) {{ ({values}) }}{query[at:]}"
+        offset += len(line)
+    raise QueryError("a query with bound values needs a WHERE group to put them in")
 
 
 def with_prologue(text: str, base_iri: str | None) -> str:
