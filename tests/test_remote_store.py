@@ -180,7 +180,7 @@ def test_a_failed_publish_leaves_the_old_data_serving(engine, front, tmp_path):
     (broken / "ontology").symlink_to(ROOT / "ontology")
     good = (ROOT / "data" / "triples.ttl").read_text(encoding="utf-8")
     (broken / "data" / "triples.ttl").write_text(good + "\n<https://w3id.org/azkg/id/x> <broken", encoding="utf-8")
-    count = "SELECT (COUNT(*) AS ?n) { GRAPH <%s> { ?s ?p ?o } }" % DATA
+    count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{DATA}> {{ ?s ?p ?o }} }}"
     before = rows(httpx.get(front.sparql, params={"query": count}, headers=JSON))
     done = publish(engine, broken)
     assert done.returncode == 1
@@ -235,7 +235,7 @@ def test_wrong_credentials_stop_serve_at_start(engine, tmp_path):
 class _Garbage(http.server.BaseHTTPRequestHandler):
     """A "store" that answers the start-up probe as SPARQL, then anything else with an HTML error page."""
 
-    def do_GET(self) -> None:  # noqa: N802  # the name http.server calls
+    def do_GET(self) -> None:  # the name http.server calls
         if "ASK" in self.path and "%7B%7D" in self.path:
             body, kind = b'{"head":{},"boolean":true}', "application/sparql-results+json"
         else:

@@ -30,18 +30,24 @@ class Channel(Protocol):
     def send(self, message: Answer, /) -> Any: ...
 
 
-def send_results(conn: Channel, results: Any, job: Job) -> None:
+def send_results(conn: Channel, results: Any, job: Job, term: Callable[[Any], Any] | None = None) -> None:
     """Send `results` (pyoxigraph's QueryBoolean, QuerySolutions, or an iterator of triples) as the
-    job's answer; errors before the head propagate (the caller answers with them)."""
+    job's answer, each term passed through `term` if given (a remote store's spellings made azkg's);
+    errors before the head propagate (the caller answers with them)."""
     if isinstance(results, pyoxigraph.QueryBoolean | bool):
         conn.send(Whole(write_boolean(bool(results), job.media_type), False))
         return
     if isinstance(results, pyoxigraph.QuerySolutions):
         variables = [v.value for v in results.variables]
         rows: Iterator = ([solution[name] for name in variables] for solution in results)
+        if term is not None:
+            rows = ([term(value) for value in row] for row in rows)
         _stream(conn, job, rows, lambda items, link: write_solutions(variables, items, job.media_type, link))
         return
-    _stream(conn, job, iter(results), lambda items, _: write_triples(items, job.media_type))
+    triples: Iterator = iter(results)
+    if term is not None:
+        triples = (pyoxigraph.Triple(t.subject, t.predicate, term(t.object)) for t in triples)
+    _stream(conn, job, triples, lambda items, _: write_triples(items, job.media_type))
 
 
 def _stream(conn: Channel, job: Job, items: Iterator, write: Callable) -> None:

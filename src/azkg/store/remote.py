@@ -218,7 +218,7 @@ class RemoteStore:
             params = query_params(job, endpoint)
             with self._stream(job, endpoint, params, accept) as response:
                 _check_answer(response, endpoint.name, accept, job)
-                send_results(channel, _parse(response, accept, endpoint.name), job)
+                send_results(channel, _parse(response, accept, endpoint.name), job, canonical)
         except _Stopped:
             return
         except AzkgError as err:
@@ -505,6 +505,17 @@ def with_prologue(text: str, base_iri: str | None) -> str:
     return prologue + text
 
 
+BOOLEAN = pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+BOOLEANS = {"1": "true", "0": "false"}
+
+
+def canonical(term: Any) -> Any:
+    """A term as the embedded store gives it: Virtuoso answers xsd:boolean as "1" and "0"."""
+    if isinstance(term, pyoxigraph.Literal) and term.datatype == BOOLEAN and term.value in BOOLEANS:
+        return pyoxigraph.Literal(BOOLEANS[term.value], datatype=BOOLEAN)
+    return term
+
+
 def _timeout(deadline_at: float) -> httpx.Timeout:
     left = max(deadline_at - time.monotonic(), 0.001)
     return httpx.Timeout(left, connect=min(CONNECT_SECONDS, left))
@@ -571,7 +582,7 @@ def _check_write(response: httpx.Response, name: str) -> None:
     text = _text(response)
     if status in (401, 403) or (status == 500 and "permission" in text.lower()):
         raise StoreUnavailableError(
-            f"{name} refused azkg's write ({status}): check store_user, store_password and store_auth, "
+            f"{name} refused azkg's credentials or write ({status}): check store_user, store_password and store_auth, "
             f"and that the user may update (Virtuoso: GRANT SPARQL_UPDATE): {text}"
         )
     if status == 400:
