@@ -228,6 +228,8 @@ ThreadsPerQuery = 4
 AsyncQueueMaxThreads = 10
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
+; ORDER BY with OFFSET + LIMIT over it is refused (500, SR353); 10000 by default
+MaxSortedTopRows = {result_set_max_rows}
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
