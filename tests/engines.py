@@ -228,6 +228,8 @@ ThreadsPerQuery = 4
 AsyncQueueMaxThreads = 10
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
+; ORDER BY with OFFSET + LIMIT over it is refused (500, SR353); 10000 by default
+MaxSortedTopRows = {result_set_max_rows}
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
@@ -252,11 +254,12 @@ SQL_QUERY_TIMEOUT = 0
 SQL_TXN_TIMEOUT = 0
 
 [SPARQL]
-; an answer cut at ResultSetMaxRows is sent as 200 with the header X-SPARQL-MaxRows: N (SELECT and ASK;
+; an answer that reaches ResultSetMaxRows is sent as 200 with the header X-SPARQL-MaxRows: N (a SELECT;
 ; a CONSTRUCT or a Graph Store GET is cut without it)
 ResultSetMaxRows = {result_set_max_rows}
-; seconds: a query whose estimate exceeds it is refused; one that runs longer is cut ("anytime" answer,
-; 200 with X-SQL-State: S1TAT)
+; seconds: a query whose estimate exceeds the first is refused (500); one that runs past the second fails
+; (500, SR171 "Transaction timed out"), unless it came with /sparql's timeout parameter (milliseconds,
+; capped by it): then it is cut, an "anytime" answer, 200 with X-SQL-State: S1TAT
 MaxQueryCostEstimationTime = {max_query_cost_estimation_time}
 MaxQueryExecutionTime = {max_query_execution_time}
 DeferInferenceRulesInit = 0
