@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from azkg.cli import main
 from azkg.settings import Paths
+from tests.backends import BACKENDS, serving_on
 
 REPO = Path(__file__).resolve().parents[1]
 # the project whose data the tests read: this checkout, or a copy with more articles (tests/test_growth.py
@@ -56,3 +57,11 @@ def client() -> Iterator[httpx.Client]:
     """An HTTP client for the module's real server (generous timeout: the machines are shared)."""
     with httpx.Client(timeout=60) as http:
         yield http
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The settings that run the module's service on each store in turn: the embedded one, Oxigraph's
+    server, Virtuoso (tests/backends.py)."""
+    with serving_on(request.param, tmp_path_factory.mktemp(request.param), ROOT) as settings:
+        yield settings

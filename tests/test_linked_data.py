@@ -55,8 +55,10 @@ def one_of_each(graph: rdflib.Graph, ontology: rdflib.Graph) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    with in_process(ROOT, tmp_path_factory.mktemp("ld") / "store", public_url=PUBLIC) as running:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: dict[str, str]) -> Iterator[InProcess]:
+    """The service on each store in turn (tests/backends.py): the embedded one and the remote ones."""
+    with in_process(ROOT, tmp_path_factory.mktemp("ld") / "store", public_url=PUBLIC, query_timeout="60",
+                    **backend) as running:
         yield running
 
 

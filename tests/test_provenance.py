@@ -22,8 +22,9 @@ BLOCKS = re.findall(r"```sparql\n(.*?)\n```", DOC, flags=re.S)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
-    with in_process(ROOT, tmp_path_factory.mktemp("prov") / "store") as running:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: dict[str, str]) -> Iterator[InProcess]:
+    """The service on each store in turn (tests/backends.py): the embedded one and the remote ones."""
+    with in_process(ROOT, tmp_path_factory.mktemp("prov") / "store", query_timeout="60", **backend) as running:
         yield running
 
 

@@ -13,12 +13,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.backends import engine_of, publish, store_env
 from tests.conftest import ROOT
 from tests.engines import Engine, oxigraph_store, virtuoso_store
 from tests.in_process import InProcess, in_process
@@ -33,33 +33,10 @@ SUMGAYIT = "https://w3id.org/azkg/id/sumgayit-industrial-park"
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f FILTER(STR(?a) < STR(?f)) }"
 
 
-def store_env(engine: Engine) -> dict[str, str]:
-    """The settings a front-end (or `azkg publish`) needs for this engine, as `running_server` takes them."""
-    env = {"store_url": engine.query_url}
-    if engine.user:
-        env |= {"store_user": engine.user, "store_password": engine.password, "store_auth": engine.auth}
-    return env
-
-
-def publish(engine: Engine, root: Path = ROOT) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **{f"AZKG_{k.upper()}": v for k, v in store_env(engine).items()}}
-    return subprocess.run(
-        [sys.executable, "-m", "azkg.cli", "--root", str(root), "publish", "--remote", engine.query_url],
-        env=environment, capture_output=True, text=True, timeout=300, check=False,
-    )
-
-
-@contextmanager
-def engine_of(kind: str, folder: Path, **options) -> Iterator[Engine]:
-    start = virtuoso_store if kind == "virtuoso" else oxigraph_store
-    with start(folder, **options) as engine:
-        yield engine
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     with engine_of(request.param, tmp_path_factory.mktemp(request.param)) as started:
-        done = publish(started)
+        done = publish(started, ROOT)
         assert done.returncode == 0, done.stderr
         yield started
 
@@ -193,7 +170,7 @@ def test_a_failed_publish_leaves_the_old_data_serving(engine, front, tmp_path):
 
 def test_the_store_going_down_is_a_503_naming_it_and_the_service_recovers(engine, tmp_path):
     with engine_of(engine.kind, tmp_path / "engine") as own:
-        assert publish(own).returncode == 0
+        assert publish(own, ROOT).returncode == 0
         with running_server(ROOT, tmp_path / "front", **store_env(own)) as server:
             query = {"query": "SELECT ?s { ?s a azkg:IndustrialPark } LIMIT 1"}
             assert httpx.get(server.sparql, params=query, headers=JSON).status_code == 200
@@ -269,7 +246,7 @@ def test_an_html_page_from_the_store_is_a_502_naming_it(tmp_path):
 
 def test_virtuosos_own_row_limit_is_an_error_not_a_short_answer(tmp_path):
     with virtuoso_store(tmp_path / "v", result_set_max_rows=5) as small:
-        assert publish(small).returncode == 0
+        assert publish(small, ROOT).returncode == 0
         with running_server(ROOT, tmp_path / "front", **store_env(small)) as server:
             response = httpx.get(server.sparql, params={"query": "SELECT * { ?s ?p ?o } LIMIT 50"}, headers=JSON)
             assert response.status_code == 502, response.text
@@ -278,7 +255,7 @@ def test_virtuosos_own_row_limit_is_an_error_not_a_short_answer(tmp_path):
 
 def test_oxigraphs_cut_off_answer_on_its_own_timeout_is_never_a_complete_one(tmp_path):
     with oxigraph_store(tmp_path / "o", timeout_s=1) as slow:
-        assert publish(slow).returncode == 0
+        assert publish(slow, ROOT).returncode == 0
         with running_server(ROOT, tmp_path / "front", query_timeout="20", **store_env(slow)) as server:
             query = "SELECT ?a ?b { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z } "
             try:

@@ -111,6 +111,10 @@ class QueryPool:
         snapshot = current_snapshot(self.store_dir)
         return snapshot.path.name if snapshot else None
 
+    async def content_version(self) -> str | None:
+        """The version the search index and the dumps are keyed by: the same, for a snapshot never changes."""
+        return await self.version()
+
     async def health(self) -> dict:
         snapshot = current_snapshot(self.store_dir)
         return {

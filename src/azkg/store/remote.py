@@ -76,7 +76,6 @@ class Endpoint:
     query_url: str
     update_url: str
     graph_store_url: str | None
-    graph_param: str  # the Graph Store's parameter naming the graph ("graph"; Virtuoso's is "graph-uri")
     kind: str  # "virtuoso", "oxigraph" or "sparql": what quirks to expect
     graphs: tuple[str, ...]
 
@@ -103,7 +102,6 @@ def endpoint_of(settings: ServiceSettings, server: str) -> Endpoint:
         query_url,
         settings.store_update_url or update,
         settings.store_graph_store_url or graph_store,
-        "graph-uri" if kind == "virtuoso" else "graph",
         kind,
         settings.owned_graphs,
     )
@@ -150,6 +148,7 @@ class RemoteStore:
         self._threads = ThreadPoolExecutor(max_workers=self.size * 2, thread_name_prefix="azkg-remote")
         self._slots: asyncio.Semaphore | None = None
         self.workers = 0  # for /-/health: 1 once the store answered
+        self._counted: tuple[float, int] | None = None  # (when, triples) of content_version
 
     async def start(self) -> None:
         """Check the store answers, and what it is; a store down, refusing or answering garbage stops the
@@ -251,11 +250,43 @@ class RemoteStore:
             response.close()
 
     async def version(self) -> str:
-        """The data version: the one the last write through azkg left in the store, and the period of
-        store_poll_seconds we are in (so that writes behind azkg's back show within it)."""
+        """The data version the answer caches are keyed by: the one the last write through azkg left in
+        the store, and the period of store_poll_seconds we are in (so that writes behind azkg's back
+        show within it). Read at each request: a write through another front-end shows at once."""
         period = int(time.time() // self.settings.store_poll_seconds)
         written = await asyncio.to_thread(self.read_version)
         return f"{written or '0'}-{period:012d}"
+
+    async def content_version(self) -> str:
+        """The version the costly copies (the search index, the dumps' copy) are keyed by: the written
+        version and the number of triples in azkg's graphs, counted at most once per store_poll_seconds,
+        so that they are rebuilt when the data changed, not every period."""
+        written = await asyncio.to_thread(self.read_version)
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] >= self.settings.store_poll_seconds:
+            self._counted = (now, await asyncio.to_thread(self._count))
+        return f"{written or '0'}-{self._counted[1]}"
+
+    def _count(self) -> int:
+        endpoint = self.endpoint
+        assert endpoint is not None
+        graphs = " ".join(f"<{graph}>" for graph in endpoint.graphs)
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        return int(self._select_one(query))
+
+    def _select_one(self, query: str) -> str:
+        """The first value of the first row of a SELECT of azkg's own, sent as written."""
+        endpoint = self.endpoint
+        assert endpoint is not None
+        response = self._send("GET", endpoint.query_url, deadline_at=time.monotonic() + WRITE_SECONDS,
+                              name=endpoint.name, params=[("query", query)], headers={"Accept": RESULTS_JSON})
+        _check_answer(response, endpoint.name, RESULTS_JSON)
+        try:
+            found = pyoxigraph.parse_query_results(response.content, format=pyoxigraph.QueryResultsFormat.JSON)
+            row = next(iter(found))  # type: ignore[arg-type]
+            return row[0].value
+        except (SyntaxError, ValueError, StopIteration, TypeError) as err:
+            raise _bad_answer(endpoint.name, err) from None
 
     def read_version(self) -> str | None:
         endpoint = self.endpoint
@@ -296,17 +327,26 @@ class RemoteStore:
         return folder
 
     def _graph_triples(self, graph: str) -> list[pyoxigraph.Quad]:
+        """The graph's triples, counted against the store's own count: Virtuoso cuts a CONSTRUCT at its
+        ResultSetMaxRows without a sign."""
         endpoint = self.endpoint
         assert endpoint is not None
+        expected = int(self._select_one(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
         query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
         response = self._send("GET", endpoint.query_url, deadline_at=time.monotonic() + WRITE_SECONDS,
                               name=endpoint.name, params=[("query", query)], headers={"Accept": N_TRIPLES})
         _check_answer(response, endpoint.name, N_TRIPLES)
         try:
             triples = pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.N_TRIPLES)
-            return [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+            found = [pyoxigraph.Quad(t.subject, t.predicate, canonical(t.object)) for t in triples]
         except SyntaxError as err:
             raise _bad_answer(endpoint.name, err) from None
+        if len(found) < expected:
+            raise StoreAnswerError(
+                f"{endpoint.name} sent {len(found)} of the {expected} triples of <{graph}>: it cut its answer "
+                "(Virtuoso: raise ResultSetMaxRows above the largest graph)"
+            )
+        return found
 
     # --- writes: each passes through with the store's credentials, then bumps the data version
 
@@ -374,7 +414,8 @@ class RemoteStore:
                             progress(sent)
             except SyntaxError as err:
                 raise StoreAnswerError(f"{path}: not valid {syntax.name}: {err}") from None
-        self._load(graph, _ntriples(part), replace=first)
+        if part or first:  # a last part of none is sent only to create or empty the graph
+            self._load(graph, _ntriples(part), replace=first)
         return sent + len(part)
 
     def _load(self, graph: str, ntriples: bytes, replace: bool) -> None:
@@ -388,7 +429,7 @@ class RemoteStore:
         content_type = "text/turtle" if endpoint.kind == "virtuoso" else N_TRIPLES  # N-Triples is Turtle
         response = self._send(
             "PUT" if replace else "POST", endpoint.graph_store_url, deadline_at=time.monotonic() + WRITE_SECONDS,
-            name=endpoint.name, params=[(endpoint.graph_param, graph)], content=ntriples,
+            name=endpoint.name, params=[("graph", graph)], content=ntriples,
             headers={"Content-Type": content_type},
         )
         _check_write(response, endpoint.name)
@@ -554,6 +595,8 @@ def _check_answer(response: httpx.Response, name: str, expected: str, job: Job |
         text = _text(response)
         if status == 400 or (status == 500 and "SP030" in text):  # Virtuoso's syntax errors are 500 with SP030
             raise QueryError(f"{name} refused the query: {text}")
+        if status == 500 and "SR171" in text and job is not None:  # Virtuoso's MaxQueryExecutionTime
+            raise job.deadline.error()
         if status in (401, 403):
             raise StoreUnavailableError(f"{name} refused azkg's credentials ({status}): set store_user/store_password")
         if status in (502, 503, 504):
@@ -564,9 +607,11 @@ def _check_answer(response: httpx.Response, name: str, expected: str, job: Job |
         if job is not None:
             raise job.deadline.error()
         raise StoreAnswerError(f"{name} cut its answer at {CUT_STATES[state]} (X-SQL-State: {state})")
-    if MAX_ROWS_HEADER in response.headers:
+    cap = response.headers.get(MAX_ROWS_HEADER)
+    if cap is not None and (job is None or not cap.isdigit() or int(cap) <= job.max_rows):
+        # sent when the answer reached the store's cap, cut or not: above azkg's own cap, azkg cuts first
         raise StoreAnswerError(
-            f"{name} cut its answer at {response.headers[MAX_ROWS_HEADER]} rows, its own limit (Virtuoso's "
+            f"{name} cut its answer at {cap} rows, its own limit (Virtuoso's "
             "ResultSetMaxRows); raise that limit above azkg's max_rows"
         )
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -580,7 +625,7 @@ def _check_write(response: httpx.Response, name: str) -> None:
     if status < 300:
         return
     text = _text(response)
-    if status in (401, 403) or (status == 500 and "permission" in text.lower()):
+    if status in (401, 403) or (status == 500 and ("SR186" in text or "permission" in text.lower())):
         raise StoreUnavailableError(
             f"{name} refused azkg's credentials or write ({status}): check store_user, store_password and store_auth, "
             f"and that the user may update (Virtuoso: GRANT SPARQL_UPDATE): {text}"

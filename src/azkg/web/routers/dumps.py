@@ -159,7 +159,7 @@ async def _dump_store(services: Services) -> Path:
     queries = services.pool
     if not isinstance(queries, RemoteStore):
         return services.store_dir
-    version = await queries.version()
+    version = await queries.content_version()
     async with services.search_lock:
         return await asyncio.to_thread(queries.mirror, services.store_dir / MIRROR_FOLDER, version)
 

@@ -114,8 +114,8 @@ def _hit(links: Links, hit: Hit) -> dict:
 
 
 async def index_file(services: Services, lookups: Lookups) -> Path:
-    """The index of the data version, built if it is not there yet."""
-    version = await lookups.version()
+    """The index of the data as it is, built if it is not there yet."""
+    version = await services.pool.content_version()
     if version is not None and _index_of(services.store_dir, version).exists():
         return _index_of(services.store_dir, version)
     async with services.search_lock:
@@ -129,7 +129,7 @@ def _index_of(store_dir: Path, version: str) -> Path:
 async def _build(lookups: Lookups) -> Path:
     """The index's rows read through the query workers or the remote store (whole-store queries: not
     light, under the query time limit), written to SQLite in a thread."""
-    version = await lookups.version()
+    version = await lookups.pool.content_version()
     if version is None:
         open_reader(lookups.store_dir)  # raises the error that says how to create the store
         raise AssertionError("open_reader raises when there is no snapshot")
