@@ -24,8 +24,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("ui") / "store") as running:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: dict[str, str]) -> Iterator[Server]:
+    """The service on each store in turn (tests/backends.py): the embedded one and the remote ones."""
+    with running_server(ROOT, tmp_path_factory.mktemp("ui") / "store", query_timeout="60", **backend) as running:
         yield running
 
 

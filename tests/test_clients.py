@@ -24,8 +24,9 @@ CONSTRUCT = PREFIXES + "CONSTRUCT { ?c azkg:residentIn ?park } WHERE { ?c azkg:r
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(ROOT, tmp_path_factory.mktemp("store") / "s") as running:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: dict[str, str]) -> Iterator[Server]:
+    """The service on each store in turn (tests/backends.py): the embedded one and the remote ones."""
+    with running_server(ROOT, tmp_path_factory.mktemp("store") / "s", query_timeout="60", **backend) as running:
         yield running
 
 
