@@ -30,10 +30,11 @@ JSON = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: dict[str, str]) -> Iterator[Server]:
+    """The service on each store in turn (tests/backends.py): the embedded one and the remote ones."""
     store = tmp_path_factory.mktemp("store") / "s"
     with running_server(ROOT, store, query_timeout="2", max_rows="50", max_query_length="5000",
-                        max_body_bytes="20000") as running:
+                        max_body_bytes="20000", **backend) as running:
         yield running
 
 
@@ -200,13 +201,19 @@ def test_from_named_names_the_named_graphs(server: Server, client: httpx.Client)
     ],
 )
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_dataset_cases(server: Server, client: httpx.Client, query: str, params, expected, method: str) -> None:
+def test_dataset_cases(
+    server: Server, client: httpx.Client, query: str, params, expected, method: str, request: pytest.FixtureRequest
+) -> None:
     asked = [("query", query), *params]
     if method == "get":
         response = client.get(server.sparql, params=asked)
     else:
         response = client.post(server.sparql, content=urllib.parse.urlencode(asked).encode(),
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    if request.node.callspec.params["backend"] == "virtuoso" and params and "FROM" in query:
+        # Virtuoso reads both FROM and the parameters: azkg refuses rather than answer otherwise (docs/deploy.md)
+        assert response.status_code == 400 and "one way or the other" in response.text
+        return
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer.get("boolean", None if answer.get("results", {}).get("bindings") == [] else "rows") == expected

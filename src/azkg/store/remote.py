@@ -45,7 +45,7 @@ from azkg.errors import (
     StoreUnavailableError,
 )
 from azkg.settings import ServiceSettings
-from azkg.sparql.evaluation import QUERY_PREFIXES
+from azkg.sparql.evaluation import QUERY_PREFIXES, evaluate
 from azkg.sparql.query_text import scan
 from azkg.store.answering import send_results
 from azkg.store.messages import LAST, Answer, Failed, Job
@@ -149,6 +149,7 @@ class RemoteStore:
         self._slots: asyncio.Semaphore | None = None
         self.workers = 0  # for /-/health: 1 once the store answered
         self._counted: tuple[float, int] | None = None  # (when, triples) of content_version
+        self._empty = pyoxigraph.Store()  # in memory: what queries are parsed against (_parse_locally)
 
     async def start(self) -> None:
         """Check the store answers, and what it is; a store down, refusing or answering garbage stops the
@@ -212,6 +213,7 @@ class RemoteStore:
         endpoint = self.endpoint
         assert endpoint is not None
         try:
+            self._parse_locally(job)
             form = scan(job.query, 10_000).form or "SELECT"
             accept = N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_JSON
             params = query_params(job, endpoint)
@@ -228,6 +230,12 @@ class RemoteStore:
             channel.send_last(Failed.of(_unreachable(endpoint.name, err, job)))
         except OSError as err:
             channel.send_last(Failed.of(StoreUnavailableError(f"{endpoint.name}: {err}")))
+
+    def _parse_locally(self, job: Job) -> None:
+        """A malformed query is refused here, with the embedded store's message (line and column of the
+        text as sent to azkg), before the store spends anything on it: pyoxigraph parses it against an
+        empty store, and its results are never read."""
+        evaluate(self._empty, job.query, bindings=dict(job.bindings), dataset=job.dataset, base_iri=job.base_iri)
 
     @contextlib.contextmanager
     def _stream(self, job: Job, endpoint: Endpoint, params: Params, accept: str) -> Iterator[httpx.Response]:
@@ -498,6 +506,12 @@ def query_params(job: Job, endpoint: Endpoint) -> Params:
     """The protocol's parameters for the job: the text as sent, the dataset, the store's own limit."""
     params: Params = [("query", query_text(job))]
     dataset = job.dataset
+    given = dataset.default_graphs or dataset.named_graphs
+    if given and not dataset.union_default_graph and endpoint.kind == "virtuoso":
+        raise RequestError(
+            f"{endpoint.name} (Virtuoso) reads both the query's FROM and default-graph-uri/named-graph-uri "
+            "instead of letting the parameters win: send the dataset one way or the other"
+        )
     if dataset.default_graphs or dataset.named_graphs:
         params += [("default-graph-uri", g) for g in dataset.default_graphs]
         params += [("named-graph-uri", g) for g in dataset.named_graphs]
