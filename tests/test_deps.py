@@ -34,6 +34,9 @@ class StubPool:
     async def close(self) -> None:
         self.closed = True
 
+    async def health(self) -> dict:
+        return {"ok": False, "store": None, "workers": {"alive": self.workers, "configured": self.size}}
+
 
 def get(app, path: str) -> httpx.Response:  # type: ignore[no-untyped-def]
     """One request to the app, without its lifespan: whatever a route needs comes from the overrides."""

@@ -69,8 +69,8 @@ def test_version(tmp_path: Path) -> None:
 
 
 def test_settings_show_the_service_settings_but_never_the_token(tmp_path: Path) -> None:
-    token = "a-token-of-twenty-chars"
-    service = ServiceSettings(update_token=token, query_timeout=7.5)
+    token, password, store_token = "a-token-of-twenty-chars", "a-store-password", "a-store-bearer-token"
+    service = ServiceSettings(update_token=token, query_timeout=7.5, store_password=password, store_token=store_token)
 
     async def ask() -> httpx.Response:
         async with app_in_process(asgi_app(Paths(ROOT), service, tmp_path / "store")) as http:
@@ -80,7 +80,9 @@ def test_settings_show_the_service_settings_but_never_the_token(tmp_path: Path) 
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     assert token not in answer.text and "update_token" not in answer.json()
     assert answer.json()["query_timeout"] == 7.5 and answer.json()["writes_enabled"] is True
-    assert answer.json().keys() == {s.name for s in SERVICE_SETTINGS} - {"update_token"} | {"writes_enabled"}
+    assert password not in answer.text and store_token not in answer.text
+    secrets = {"update_token", "store_password", "store_token"}
+    assert answer.json().keys() == {s.name for s in SERVICE_SETTINGS} - secrets | {"writes_enabled"}
 
 
 def logged(caplog: pytest.LogCaptureFixture, event: str) -> list[dict[str, str]]:

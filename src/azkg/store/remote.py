@@ -46,6 +46,7 @@ from azkg.errors import (
 )
 from azkg.settings import ServiceSettings
 from azkg.sparql.evaluation import QUERY_PREFIXES, evaluate
+from azkg.sparql.formats import BY_NAME, FORM, JSON_RESULTS
 from azkg.sparql.query_text import scan
 from azkg.store.answering import send_results
 from azkg.store.messages import LAST, Answer, Failed, Job
@@ -56,8 +57,9 @@ log = logging.getLogger(__name__)
 
 META_GRAPH = "https://w3id.org/azkg/graph/meta"  # azkg's own bookkeeping in the store; never in the dataset
 VERSION = META_GRAPH + "#version"
-RESULTS_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
+RESULTS_JSON = JSON_RESULTS.media_type  # what azkg asks a store for: SPARQL JSON for solutions and booleans,
+N_TRIPLES = BY_NAME["ntriples"].media_type  # N-Triples for graphs (Virtuoso's Turtle writes decimals bare)
+TURTLE = BY_NAME["turtle"].media_type
 GET_LIMIT = 4_000  # characters of a query string sent with GET; longer ones go as a form POST
 CONNECT_SECONDS = 5.0
 PROBE_SECONDS = 10.0
@@ -249,7 +251,7 @@ class RemoteStore:
         else:
             request = self.client.build_request(
                 "POST", endpoint.query_url, content=encoded.encode(), timeout=timeout,
-                headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+                headers={**headers, "Content-Type": FORM.media_type},
             )
         response = self.client.send(request, stream=True)
         try:
@@ -358,7 +360,8 @@ class RemoteStore:
 
     # --- writes: each passes through with the store's credentials, then bumps the data version
 
-    def update(self, text: str) -> None:
+    def send_update(self, text: str) -> None:
+        """A SPARQL Update sent to the store as written (azkg's prologue already in it)."""
         self._update(text)
         self.bump_version()
 
@@ -434,7 +437,7 @@ class RemoteStore:
             self._update((f"DROP SILENT GRAPH <{graph}> ;\n" if replace else "")
                          + f"INSERT DATA {{ GRAPH <{graph}> {{ {data} }} }}")
             return
-        content_type = "text/turtle" if endpoint.kind == "virtuoso" else N_TRIPLES  # N-Triples is Turtle
+        content_type = TURTLE if endpoint.kind == "virtuoso" else N_TRIPLES  # N-Triples is Turtle
         response = self._send(
             "PUT" if replace else "POST", endpoint.graph_store_url, deadline_at=time.monotonic() + WRITE_SECONDS,
             name=endpoint.name, params=[("graph", graph)], content=ntriples,
@@ -469,7 +472,7 @@ class RemoteStore:
         response = self._send(
             "POST", endpoint.update_url, deadline_at=time.monotonic() + WRITE_SECONDS, name=endpoint.name,
             content=str(httpx.QueryParams([("update", text)])).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Content-Type": FORM.media_type},
         )
         _check_write(response, endpoint.name)
 
@@ -629,7 +632,8 @@ def _check_answer(response: httpx.Response, name: str, expected: str, job: Job |
             "ResultSetMaxRows); raise that limit above azkg's max_rows"
         )
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != expected and not (expected == N_TRIPLES and media_type in ("text/plain", "text/turtle")):
+    graph_types = (*BY_NAME["ntriples"].media_types, TURTLE)  # a store may label N-Triples as these
+    if media_type != expected and not (expected == N_TRIPLES and media_type in graph_types):
         found = media_type or "no media type"
         raise StoreAnswerError(f"{name} answered with {found}, not {expected}: {_text(response)}")
 

@@ -55,7 +55,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         queries, source_sha256 = pool or _queries(paths, service, store, telemetry), None
-        if isinstance(queries, QueryPool):
+        if not isinstance(queries, RemoteStore):  # the embedded store: made ready, built if need be
             snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
             log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
             telemetry.watch_pool(queries)

@@ -27,7 +27,7 @@ async def remote_write(store: RemoteStore, job: Job) -> bool:
 def _apply(store: RemoteStore, job: Job) -> bool:
     if isinstance(job, UpdateJob):
         text = with_dataset(job.text, job.using, job.using_named) if job.using or job.using_named else job.text
-        store.update(with_prologue(text, job.base_iri))
+        store.send_update(with_prologue(text, job.base_iri))
         return True
     if job.graph is None:
         raise RequestError(DEFAULT_GRAPH)
