@@ -151,6 +151,15 @@ def test_writes_may_touch_only_azkgs_graphs(front):
     assert "store_graphs" in response.text
 
 
+def test_an_update_of_the_stores_default_graph_is_refused_before_it_reaches_the_store(engine, front):
+    count = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+    before = httpx.get(engine.query_url, params={"query": count}, headers=JSON).json()
+    refused = httpx.post(front.base + "/update", data={"update": "INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }"},
+                         headers={"Authorization": f"Bearer {TOKEN}"})
+    assert refused.status_code == 400 and "store_graphs" in refused.text
+    assert httpx.get(engine.query_url, params={"query": count}, headers=JSON).json() == before
+
+
 def test_a_failed_publish_leaves_the_old_data_serving(engine, front, tmp_path):
     broken = tmp_path / "project"
     (broken / "data").mkdir(parents=True)

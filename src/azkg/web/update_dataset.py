@@ -70,7 +70,7 @@ def _modify_wheres(text: str) -> list[int]:
 
 def _check(original: str, rewritten: str, count: int, using: tuple[str, ...], using_named: tuple[str, ...]) -> None:
     """An independent parse must agree: same operations, and exactly the given dataset on each of ours."""
-    before, after = _operations(original), _operations(rewritten)
+    before, after = operations(original), operations(rewritten)
     ours = [op for op in after if op.name == "Modify"]
     wanted = sorted([("default", g) for g in using] + [("named", g) for g in using_named])
     if [op.name for op in before] != [op.name for op in after] or len(ours) != count or any(
@@ -79,7 +79,7 @@ def _check(original: str, rewritten: str, count: int, using: tuple[str, ...], us
         raise RequestError("using-graph-uri / using-named-graph-uri could not be applied to this update")
 
 
-def _operations(text: str) -> list:
+def operations(text: str) -> list:
     from rdflib.plugins.sparql.parser import parseUpdate  # rdflib takes 0.3 s to import; only this needs it
 
     try:
