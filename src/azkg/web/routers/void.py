@@ -28,7 +28,7 @@ SOURCES = "SELECT ?source (COUNT(?fact) AS ?n) WHERE { ?fact azkg:statedIn ?sour
 async def void(request: Request, services: ServicesDep, lookups: LookupsDep, links: LinksDep) -> Response:
     refusal = "the dataset description is available as: {types}"
     media_type = negotiate(DESCRIPTION_OFFER, request.headers.get("accept"), refusal)
-    version = await lookups.version()
+    version = await lookups.pool.content_version()  # whole-store counts: redone when the data changed
     cache = services.void
     if version is None or version not in cache:
         cache.clear()
