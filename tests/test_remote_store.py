@@ -5,6 +5,7 @@ and each fault (down at start, down mid-request, garbage, a cut of the store's o
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.server
 import json
 import os
@@ -22,7 +23,7 @@ from tests.backends import engine_of, publish, store_env
 from tests.conftest import ROOT
 from tests.engines import Engine, oxigraph_store, virtuoso_store
 from tests.in_process import InProcess, in_process
-from tests.server import Server, free_port, running_server, wait_until
+from tests.server import Server, cpu_seconds, free_port, running_server, wait_until
 
 pytestmark = pytest.mark.slow
 TOKEN = "remote-store-test-token-0123"
@@ -183,7 +184,14 @@ def test_the_store_going_down_is_a_503_naming_it_and_the_service_recovers(engine
         with running_server(ROOT, tmp_path / "front", **store_env(own)) as server:
             query = {"query": "SELECT ?s { ?s a azkg:IndustrialPark } LIMIT 1"}
             assert httpx.get(server.sparql, params=query, headers=JSON).status_code == 200
-            own.kill()
+            idle = cpu_seconds(own.pid)
+            with concurrent.futures.ThreadPoolExecutor(1) as background:
+                asked = background.submit(httpx.get, server.sparql, params={"query": EXPLOSIVE, "timeout": "30"},
+                                          headers=JSON, timeout=60)
+                assert wait_until(lambda: cpu_seconds(own.pid) - idle > 0.2, 20), "the store never ran the query"
+                own.kill()  # mid-request
+                cut = asked.result()
+            assert cut.status_code == 503 and "store_unavailable" in cut.text and own.query_url in cut.text
             down = httpx.get(server.sparql, params=query, headers=JSON, timeout=30)
             assert down.status_code == 503, down.text
             assert "store_unavailable" in down.text
