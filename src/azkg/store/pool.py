@@ -102,10 +102,6 @@ class QueryPool:
         for worker in list(self._all):
             self._retire(worker, kill=False)
 
-    @property
-    def busy(self) -> int:
-        return self.scheduler.running
-
     async def version(self) -> str | None:
         """The data version the answers come from: the live snapshot's name (a write makes another)."""
         snapshot = current_snapshot(self.store_dir)

@@ -149,7 +149,6 @@ class RemoteStore:
         self.endpoint: Endpoint | None = None
         self._threads = ThreadPoolExecutor(max_workers=self.size * 2, thread_name_prefix="azkg-remote")
         self._slots: asyncio.Semaphore | None = None
-        self.workers = 0  # for /-/health: 1 once the store answered
         self._counted: tuple[float, int] | None = None  # (when, triples) of content_version
         self._empty = pyoxigraph.Store()  # in memory: what queries are parsed against (_parse_locally)
 
@@ -158,7 +157,6 @@ class RemoteStore:
         service from starting, with a message that names it."""
         self._slots = asyncio.Semaphore(self.size)
         self.endpoint = await asyncio.to_thread(self.probe)
-        self.workers = 1
 
     def probe(self) -> Endpoint:
         url = self.settings.store_url
@@ -180,10 +178,6 @@ class RemoteStore:
     async def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self.client.close()
-
-    @property
-    def busy(self) -> int:
-        return self.size - self._slots._value if self._slots is not None else 0  # no public reading
 
     async def run(self, job: Job, *, client: str = "", light: bool = False) -> AsyncIterator[Answer]:
         """The store's answer to `job` as the pool's messages; the deadline holds whatever the store does."""
