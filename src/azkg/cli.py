@@ -309,29 +309,30 @@ def query(paths: Paths, sparql: str, output: str, timeout: float | None, store_d
             ensure_store(paths.store_dir, paths.triples_file, paths.ontology_files)
         store_dir = store_dir or paths.store_dir
         open_reader(store_dir)  # a missing store is said here, plainly, not as a worker that failed to start
-        deadline = Deadline.after(timeout or service.query_timeout, "query_timeout",
-                                  lowered_by="`azkg query --timeout SECONDS` sets another for one query")
+        seconds = timeout or service.query_timeout
         form = scan(sparql, service.max_query_depth).form or "SELECT"
         if form in ("SELECT", "ASK"):  # in SPARQL JSON, read back for the table or the chosen format
-            body = _run_in_worker(store_dir, Job(sparql, JSON_RESULTS.media_type, sys.maxsize, deadline))
+            body = _run_in_worker(store_dir, sparql, JSON_RESULTS.media_type, seconds)
             results = pyoxigraph.parse_query_results(body, format=pyoxigraph.QueryResultsFormat.JSON)
             click.echo(_render(results, output), nl=False)
         else:
             syntax = rdf_syntax("ttl" if output == "table" else output)
-            job = Job(sparql, syntax.media_type, sys.maxsize, deadline)
-            click.echo(_run_in_worker(store_dir, job).decode("utf-8"), nl=False)
+            click.echo(_run_in_worker(store_dir, sparql, syntax.media_type, seconds).decode("utf-8"), nl=False)
     except AzkgError as err:
         _fail("query", str(err))
 
 
-def _run_in_worker(store_dir: Path, job: Job) -> bytes:
-    """The whole answer from one query worker, unconfined: SERVICE is the local user's own business."""
+def _run_in_worker(store_dir: Path, sparql: str, media_type: str, seconds: float) -> bytes:
+    """The whole answer from one query worker, unconfined: SERVICE is the local user's own business. The
+    time limit counts from when the worker is ready: starting it is not the query's time."""
 
     async def run() -> bytes:
         pool = QueryPool(store_dir, 1, allow_service=True)
         await pool.start()
         try:
-            return await whole_answer(pool.run(job))
+            deadline = Deadline.after(seconds, "query_timeout",
+                                      lowered_by="`azkg query --timeout SECONDS` sets another for one query")
+            return await whole_answer(pool.run(Job(sparql, media_type, sys.maxsize, deadline)))
         finally:
             await pool.close()
 

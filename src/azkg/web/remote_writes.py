@@ -10,13 +10,14 @@ writes the default graph, a graph chosen by a variable, or DROP ALL, is refused 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pyoxigraph
 from rdflib import URIRef
 
-from azkg.errors import QueryError, RequestError
-from azkg.sparql.evaluation import QUERY_PREFIXES
+from azkg.errors import RequestError
+from azkg.sparql.evaluation import update
 from azkg.store.remote import RemoteStore, with_prologue
 from azkg.web.update_dataset import operations, with_dataset
 from azkg.web.write_process import DeleteJob, Job, UpdateJob, UploadJob
@@ -49,12 +50,8 @@ def check_graphs(text: str, base_iri: str, owned: tuple[str, ...]) -> None:
     """Refuse an update that writes anything but the graphs azkg owns, named. pyoxigraph parses it first
     (its messages, as the embedded store gives them; run on an empty store in memory), then rdflib's
     parse says which graphs each operation writes."""
-    try:
-        pyoxigraph.Store().update(text, base_iri=base_iri, prefixes=QUERY_PREFIXES)
-    except SyntaxError as err:
-        raise QueryError(f"malformed update: {err}") from None
-    except (ValueError, RuntimeError, OSError):
-        pass  # what it means against an empty store is no matter: only the text is checked here
+    with contextlib.suppress(ValueError, RuntimeError, OSError):  # what it does to an empty store is no matter
+        update(pyoxigraph.Store(), text, base_iri)  # a malformed one raises QueryError
     for operation in operations(with_prologue(text, base_iri)):
         for graph in _written(operation):
             if graph not in owned:
