@@ -144,6 +144,23 @@ def test_a_write_through_one_front_end_is_seen_by_another_at_once(engine, front,
         assert page.status_code == 200 and label in page.text
 
 
+def test_a_write_behind_azkgs_back_shows_within_the_poll_period(engine, tmp_path):
+    with running_server(ROOT, tmp_path / "s", store_poll_seconds="1", **store_env(engine)) as server:
+        label = f"Behind The Back Park {time.time_ns()}"
+        iri = "https://w3id.org/azkg/id/behind-the-back-" + str(time.time_ns())
+
+        def found() -> list[str]:
+            answer = httpx.get(server.base + "/search", params={"q": label}, headers={"Accept": "application/json"})
+            return [hit["iri"] for hit in answer.json()["hits"]]
+
+        assert found() == []  # the index and the answers are now kept for this data version
+        update = f'INSERT DATA {{ GRAPH <{DATA}> {{ <{iri}> a <https://w3id.org/azkg/def/IndustrialPark> ; ' \
+                 f'<http://www.w3.org/2000/01/rdf-schema#label> "{label}"@en }} }}'
+        direct = httpx.post(engine.update_url, data={"update": update}, auth=engine.client_auth(), timeout=60)
+        assert direct.status_code < 300, direct.text
+        assert wait_until(lambda: found() == [iri], 15), "a write made to the store directly never showed"
+
+
 def test_writes_may_touch_only_azkgs_graphs(front):
     response = httpx.put(front.base + "/store", params={"graph": "http://example.org/other"},
                          content=b"<http://a.example/s> <http://a.example/p> <http://a.example/o> .\n",
