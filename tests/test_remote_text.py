@@ -51,10 +51,11 @@ def test_every_named_query_with_values_still_parses() -> None:
         store.query(query_text(job(text)).replace("VALUES (?resource)", "VALUES (?unused)"))
 
 
-def test_azkgs_prefixes_are_declared_unless_the_query_declares_its_own() -> None:
-    text = query_text(job("PREFIX azkg: <http://other/> SELECT * { ?s a azkg:Thing }"))
+def test_azkgs_prefixes_are_declared_where_used_unless_the_query_declares_its_own() -> None:
+    text = query_text(job("PREFIX azkg: <http://other/> SELECT * { ?s a azkg:Thing ; prov:wasDerivedFrom ?q }"))
     assert "PREFIX azkg: <http://other/>" in text and "PREFIX azkg: <https://w3id.org/azkg/def/>" not in text
     assert "PREFIX prov: <http://www.w3.org/ns/prov#>" in text
+    assert "PREFIX skos:" not in text  # not used: not sent
 
 
 def test_a_query_that_names_no_graphs_reads_azkgs_graphs_only() -> None:

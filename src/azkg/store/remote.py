@@ -28,6 +28,7 @@ import re
 import secrets
 import threading
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -60,7 +61,6 @@ VERSION = META_GRAPH + "#version"
 RESULTS_JSON = JSON_RESULTS.media_type  # what azkg asks a store for: SPARQL JSON for solutions and booleans,
 N_TRIPLES = BY_NAME["ntriples"].media_type  # N-Triples for graphs (Virtuoso's Turtle writes decimals bare)
 TURTLE = BY_NAME["turtle"].media_type
-GET_LIMIT = 4_000  # characters of a query string sent with GET; longer ones go as a form POST
 CONNECT_SECONDS = 5.0
 PROBE_SECONDS = 10.0
 WRITE_SECONDS = 600.0  # a write or a publish may take long on a big store; it has no deadline of its own
@@ -235,18 +235,13 @@ class RemoteStore:
 
     @contextlib.contextmanager
     def _stream(self, job: Job, endpoint: Endpoint, params: Params, accept: str) -> Iterator[httpx.Response]:
-        timeout = _timeout(job.deadline.at)
-        encoded = str(httpx.QueryParams(params))
-        headers = {"Accept": accept}
-        if len(encoded) <= GET_LIMIT:  # Virtuoso 7.2 never answers a raw sparql-query POST: GET, else a form
-            request = self.client.build_request(
-                "GET", endpoint.query_url, params=params, headers=headers, timeout=timeout
-            )
-        else:
-            request = self.client.build_request(
-                "POST", endpoint.query_url, content=encoded.encode(), timeout=timeout,
-                headers={**headers, "Content-Type": FORM.media_type},
-            )
+        """The query sent as a form POST (the protocol's second way; Virtuoso 7.2 never answers the third, a
+        raw sparql-query body): the text goes in the body, which httpx does not parse as it does a URL."""
+        body = urllib.parse.urlencode(params).encode()
+        request = self.client.build_request(
+            "POST", endpoint.query_url, content=body, timeout=_timeout(job.deadline.at),
+            headers={"Accept": accept, "Content-Type": FORM.media_type},
+        )
         response = self.client.send(request, stream=True)
         try:
             yield response
@@ -521,6 +516,7 @@ def query_params(job: Job, endpoint: Endpoint) -> Params:
 
 
 _DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:")
+_USED = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(name) for name in QUERY_PREFIXES if name) + r"):")
 
 
 def query_text(job: Job) -> str:
@@ -551,7 +547,10 @@ def with_prologue(text: str, base_iri: str | None) -> str:
     """A query or update with azkg's prefixes and base declared first, as the embedded store gives
     them (the text's own declarations come after, and win)."""
     declared = {name or "" for name in _DECLARED.findall(text)}
-    prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in QUERY_PREFIXES.items() if name not in declared)
+    used = set(_USED.findall(text))  # only the prefixes the text uses: less to send, less to parse
+    prologue = "".join(
+        f"PREFIX {name}: <{iri}>\n" for name, iri in QUERY_PREFIXES.items() if name in used and name not in declared
+    )
     if base_iri:
         prologue = f"BASE <{base_iri}>\n" + prologue
     return prologue + text
