@@ -40,6 +40,7 @@ import pyoxigraph
 
 from azkg.errors import (
     AzkgError,
+    EvaluationError,
     QueryError,
     RequestError,
     StoreAnswerError,
@@ -226,6 +227,9 @@ class RemoteStore:
             channel.send_last(Failed.of(_unreachable(endpoint.name, err, job)))
         except OSError as err:
             channel.send_last(Failed.of(StoreUnavailableError(f"{endpoint.name}: {err}")))
+        except Exception as err:  # the thread's top level: the caller gets an answer, not a wait for its deadline
+            log.exception("a query to %s failed", endpoint.name)
+            channel.send_last(Failed.of(EvaluationError(f"the query to {endpoint.name} failed: {err}")))
 
     def _parse_locally(self, job: Job) -> None:
         """A malformed query is refused here, with the embedded store's message (line and column of the
