@@ -246,8 +246,14 @@ def test_wrong_credentials_stop_serve_at_start(engine, tmp_path):
 class _Garbage(http.server.BaseHTTPRequestHandler):
     """A "store" that answers the start-up probe as SPARQL, then anything else with an HTML error page."""
 
-    def do_GET(self) -> None:  # the name http.server calls
-        if "ASK" in self.path and "%7B%7D" in self.path:
+    def do_GET(self) -> None:  # the names http.server calls
+        self._answer(self.path)
+
+    def do_POST(self) -> None:
+        self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+
+    def _answer(self, asked: str) -> None:
+        if "ASK" in asked and "%7B%7D" in asked:
             body, kind = b'{"head":{},"boolean":true}', "application/sparql-results+json"
         else:
             body, kind = b"<html><body><h1>Proxy error</h1></body></html>", "text/html"

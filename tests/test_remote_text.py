@@ -12,7 +12,7 @@ from azkg.settings import ServiceSettings
 from azkg.sparql.evaluation import UNION, Dataset, Deadline
 from azkg.sparql.named_queries import named_query
 from azkg.store.messages import Job
-from azkg.store.remote import canonical, endpoint_of, query_params, query_text, with_values
+from azkg.store.remote_protocol import canonical, endpoint_of, query_params, query_text, with_values
 from azkg.web.remote_writes import check_graphs
 
 DATA, ONTOLOGY = "https://w3id.org/azkg/graph/data", "https://w3id.org/azkg/graph/ontology"

@@ -18,7 +18,8 @@ from rdflib import URIRef
 
 from azkg.errors import RequestError
 from azkg.sparql.evaluation import update
-from azkg.store.remote import RemoteStore, with_prologue
+from azkg.store.remote import RemoteStore
+from azkg.store.remote_protocol import with_prologue
 from azkg.web.update_dataset import operations, with_dataset
 from azkg.web.write_process import DeleteJob, Job, UpdateJob, UploadJob
 
