@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run stops its servers and stores too
     for tool in ("wrk", "/usr/bin/time", "virtuoso-t"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install "
