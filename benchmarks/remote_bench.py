@@ -41,6 +41,7 @@ sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
 from sparql_bench import BIN, PREFIXES, Run, Server, _rss_kb, _tree, free_port, generate, queries, start, wrk  # noqa: E402
 
+from tests import engines  # noqa: E402
 from tests.backends import store_env  # noqa: E402
 from tests.engines import Engine, oxigraph_store, virtuoso_store  # noqa: E402
 
@@ -99,6 +100,15 @@ def front_end(name: str, project: Path, args: list[str], env: dict[str, str] | N
 
 def geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(max(v, 1e-9)) for v in values) / len(values))
+
+
+def allow_after_image(limit_bytes: int) -> None:
+    """Virtuoso's TransactionAfterImageLimit (50 MB by default) for the databases virtuoso_store makes from
+    here on: `azkg publish`'s switch (MOVE of the staged graph) is one transaction, and at 1M triples its
+    after image outgrows the default (500, SR325)."""
+    setting = f"TransactionAfterImageLimit = {limit_bytes}\n"
+    if setting not in engines.VIRTUOSO_INI:
+        engines.VIRTUOSO_INI = engines.VIRTUOSO_INI.replace("[Parameters]\n", "[Parameters]\n" + setting, 1)
 
 
 def bench_size(size: int, seconds: float, concurrencies: list[int], work: Path) -> list[str]:
@@ -199,8 +209,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--virtuoso-after-image-mb", type=int, default=0,
+                        help="Virtuoso's TransactionAfterImageLimit in MB (0: its default, 50 MB)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    if args.virtuoso_after_image_mb:
+        allow_after_image(args.virtuoso_after_image_mb << 20)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run stops its servers and stores too
     for tool in ("wrk", "/usr/bin/time", "virtuoso-t"):
         if shutil.which(tool) is None:
@@ -208,9 +222,10 @@ def main() -> None:
                      f"{ {'wrk': 'wrk', '/usr/bin/time': 'time'}.get(tool, 'virtuoso-opensource')}")
     if not (BIN / "oxigraph").exists():
         sys.exit('the oxigraph CLI is needed: pip install -e ".[bench]"')
+    after_image = f" --virtuoso-after-image-mb {args.virtuoso_after_image_mb}" if args.virtuoso_after_image_mb else ""
     report = ["## Over a remote store (2026-11-30)", "", machine(), "",
               f"Command: `python benchmarks/remote_bench.py --sizes {' '.join(map(str, args.sizes))} "
-              f"--seconds {args.seconds:g} --concurrency {' '.join(map(str, args.concurrency))}`", "",
+              f"--seconds {args.seconds:g} --concurrency {' '.join(map(str, args.concurrency))}{after_image}`", "",
               "Each front-end runs `azkg serve` with `--answer-cache-mb 0` (every request is evaluated) and "
               "`--query-timeout 60`, one HTTP process. The direct queries add `FROM <.../graph/data> "
               "FROM <.../graph/ontology>`, the graphs azkg sends as `default-graph-uri`; Virtuoso is asked by GET.",
