@@ -175,7 +175,7 @@ def bench_size(size: int, seconds: float, concurrencies: list[int], work: Path) 
             if len(set(counts[qname].values())) > 1:
                 note += " (rows differ: " + ", ".join(f"{n} {c}" for n, c in counts[qname].items()) + ")"
             else:
-                note += f" ({next(iter(counts[qname].values()))} rows)"
+                note += f" ({next(iter(counts[qname].values()))} rows)".replace("(1 rows)", "(1 row)")
             cells = [f"{r.qps:,.0f}<br>{r.p50_ms:.2f} / {r.p99_ms:.2f}" for r in got.values()]
             ratios = [f"{got[a].qps / got[b].qps:.2f}x" for a, b in (*RATIOS, ("azkg embedded", "oxigraph direct"))]
             lines.append(f"| {qname}{note} | " + " | ".join(cells + ratios) + " |")
