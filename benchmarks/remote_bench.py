@@ -99,6 +99,10 @@ def front_end(name: str, project: Path, args: list[str], env: dict[str, str] | N
     return start(name, command, f"http://127.0.0.1:{port}/sparql", env)
 
 
+def qps(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if a and b else "n/a"  # no answer within the window: nothing to compare
 
@@ -164,8 +168,7 @@ def bench_size(size: int, seconds: float, concurrencies: list[int], work: Path) 
                     results[(qname, concurrency, target.name)] = wrk(target.url, target.text(query), concurrency,
                                                                      seconds, timeout=WRK_TIMEOUT)
                 print(f"[{size}] {qname} c={concurrency}: " + ", ".join(
-                    f"{t.name} {results[(qname, concurrency, t.name)].qps:,.0f}" for t in targets),
-                    file=sys.stderr, flush=True)
+                    f"{t.name} {results[(qname, concurrency, t.name)]}" for t in targets), file=sys.stderr, flush=True)
         memory = {s.name: s.rss_mb() for s in servers} | {
             "virtuoso": engine_rss_mb(virtuoso), "oxigraph": engine_rss_mb(oxigraph)}
     for concurrency in concurrencies:
@@ -181,7 +184,7 @@ def bench_size(size: int, seconds: float, concurrencies: list[int], work: Path) 
                 note += " (rows differ: " + ", ".join(f"{n} {c}" for n, c in counts[qname].items()) + ")"
             else:
                 note += f" ({next(iter(counts[qname].values()))} rows)".replace("(1 rows)", "(1 row)")
-            cells = [f"{r.qps:,.0f}<br>{r.p50_ms:.2f} / {r.p99_ms:.2f}" for r in got.values()]
+            cells = [f"{qps(r.qps)}<br>{r.p50_ms:.2f} / {r.p99_ms:.2f}" for r in got.values()]
             ratios = [ratio(got[a].qps, got[b].qps) for a, b in (*RATIOS, ("azkg embedded", "oxigraph direct"))]
             lines.append(f"| {qname}{note} | " + " | ".join(cells + ratios) + " |")
         answered = [q for q in mix if all(results[(q, concurrency, name)].qps for name in TARGETS)]
@@ -189,7 +192,7 @@ def bench_size(size: int, seconds: float, concurrencies: list[int], work: Path) 
         over = "" if len(answered) == len(mix) else (
             f" (over the {len(answered)} queries every target answered within the window)")
         lines += ["", f"Geometric mean at concurrency {concurrency}{over}: " + ", ".join(
-            f"{name} {value:,.0f} q/s" for name, value in means.items()) + "; " + ", ".join(
+            f"{name} {qps(value)} q/s" for name, value in means.items()) + "; " + ", ".join(
             f"**{a} / {b} {ratio(means[a], means[b])}**" for a, b in RATIOS) + ".", ""]
     lines += ["Memory at the end (RSS, all processes): " + ", ".join(f"{k} {v} MB" for k, v in memory.items()) + ".",
               ""]
