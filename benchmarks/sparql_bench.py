@@ -186,10 +186,12 @@ class Run:
     errors: int
 
 
-def wrk(url: str, query: str, concurrency: int, seconds: float) -> Run:
+def wrk(url: str, query: str, concurrency: int, seconds: float, timeout: float | None = None) -> Run:
+    """`timeout`: wrk's --timeout (its default, 2 s, counts a slower answer as a timeout)."""
     target = url + "?query=" + urllib.parse.quote(PREFIXES + query)
     threads = min(2, concurrency)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:g}s", "--latency",
+    limit = [f"--timeout={timeout:g}s"] if timeout else []
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", *limit,
                           "-H", "Accept: application/sparql-results+json", target],
                          capture_output=True, text=True, check=True).stdout
     qps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
