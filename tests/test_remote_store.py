@@ -101,6 +101,14 @@ def test_the_entity_page_and_its_rdf_come_from_the_store(front):
     assert turtle.status_code == 200 and "residentIn" in turtle.text
 
 
+def test_a_dump_holds_the_same_triples_as_the_embedded_stores(front, embedded):
+    remote = httpx.get(front.base + "/dumps/azkg.nt", timeout=120)
+    local = embedded.client.get(embedded.base + "/dumps/azkg.nt")
+    assert remote.status_code == local.status_code == 200, remote.text
+    assert set(remote.text.splitlines()) == set(local.text.splitlines())
+    assert len(remote.text.splitlines()) > 1000
+
+
 def test_azkg_caps_the_rows_and_says_so(front):
     response = httpx.get(front.sparql, params={"query": "SELECT * { ?s ?p ?o }", "max_rows": "3"}, headers=JSON)
     assert response.status_code == 200

@@ -47,7 +47,6 @@ from azkg.errors import (
 from azkg.settings import ServiceSettings
 from azkg.sparql.evaluation import evaluate
 from azkg.sparql.formats import FORM
-from azkg.sparql.query_text import scan
 from azkg.store.answering import send_results
 from azkg.store.messages import LAST, Answer, Failed, Job
 from azkg.store.remote_protocol import (
@@ -153,13 +152,12 @@ class RemoteStore:
         """In a thread: send the query, parse the answer as it arrives, send it on capped."""
         endpoint = self._endpoint()
         try:
-            self._parse_locally(job)
-            form = scan(job.query, 10_000).form or "SELECT"
-            accept = N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_JSON
+            accept = N_TRIPLES if self._parse_locally(job) else RESULTS_JSON
             params = query_params(job, endpoint)
             with self._stream(job, endpoint, params, accept) as response:
                 check_answer(response, endpoint.name, accept, job)
-                send_results(channel, parse_answer(response, accept, endpoint.name), job, canonical)
+                term = canonical if endpoint.kind == "virtuoso" else None  # its booleans; no cost for others
+                send_results(channel, parse_answer(response, accept, endpoint.name), job, term)
         except _Stopped:
             return
         except AzkgError as err:
@@ -174,11 +172,13 @@ class RemoteStore:
             log.exception("a query to %s failed", endpoint.name)
             channel.send_last(Failed.of(EvaluationError(f"the query to {endpoint.name} failed: {err}")))
 
-    def _parse_locally(self, job: Job) -> None:
-        """A malformed query is refused here, with the embedded store's message (line and column of the
-        text as sent to azkg), before the store spends anything on it: pyoxigraph parses it against an
-        empty store, and its results are never read."""
-        evaluate(self._empty, job.query, bindings=dict(job.bindings), dataset=job.dataset, base_iri=job.base_iri)
+    def _parse_locally(self, job: Job) -> bool:
+        """Whether the query's answer is a graph (CONSTRUCT, DESCRIBE). A malformed query is refused here,
+        with the embedded store's message (line and column of the text as sent to azkg), before the store
+        spends anything on it: pyoxigraph parses it against an empty store, and its results are never read."""
+        results = evaluate(self._empty, job.query, bindings=dict(job.bindings), dataset=job.dataset,
+                           base_iri=job.base_iri)
+        return isinstance(results, pyoxigraph.QueryTriples)
 
     @contextlib.contextmanager
     def _stream(self, job: Job, endpoint: Endpoint, params: Params, accept: str) -> Iterator[httpx.Response]:
@@ -249,12 +249,12 @@ class RemoteStore:
         return self.endpoint
 
     async def health(self) -> dict[str, Any]:
+        store = self.endpoint.name if self.endpoint else self.settings.store_url
         try:
             await asyncio.to_thread(self.read_version)
         except AzkgError as err:
-            return {"ok": False, "store": self.endpoint.name if self.endpoint else self.settings.store_url,
-                    "error": str(err)}
-        return {"ok": True, "store": self.endpoint.name if self.endpoint else self.settings.store_url}
+            return {"ok": False, "store": store, "error": str(err)}
+        return {"ok": True, "store": store}
 
     def mirror(self, folder: Path, version: str) -> Path:
         """A local copy of azkg's graphs as an embedded store (for the dumps, which stream from one),

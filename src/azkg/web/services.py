@@ -65,6 +65,7 @@ class Services:
     void: dict = field(default_factory=dict)  # the VoID figures, per data version
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one write at a time per process
     search_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one search index build at a time
+    mirror_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one fetch of a remote store's copy at a time
 
 
 def services_of(connection: HTTPConnection) -> Services:

@@ -160,7 +160,7 @@ async def _dump_store(services: Services) -> Path:
     if not isinstance(queries, RemoteStore):
         return services.store_dir
     version = await queries.content_version()
-    async with services.search_lock:
+    async with services.mirror_lock:
         return await asyncio.to_thread(queries.mirror, services.store_dir / MIRROR_FOLDER, version)
 
 

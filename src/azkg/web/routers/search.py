@@ -119,17 +119,16 @@ async def index_file(services: Services, lookups: Lookups) -> Path:
     if version is not None and _index_of(services.store_dir, version).exists():
         return _index_of(services.store_dir, version)
     async with services.search_lock:
-        return await _build(lookups)
+        return await _build(lookups, version)
 
 
 def _index_of(store_dir: Path, version: str) -> Path:
     return store_dir / INDEX_FOLDER / f"{version}.sqlite"
 
 
-async def _build(lookups: Lookups) -> Path:
+async def _build(lookups: Lookups, version: str | None) -> Path:
     """The index's rows read through the query workers or the remote store (whole-store queries: not
     light, under the query time limit), written to SQLite in a thread."""
-    version = await lookups.pool.content_version()
     if version is None:
         open_reader(lookups.store_dir)  # raises the error that says how to create the store
         raise AssertionError("open_reader raises when there is no snapshot")
