@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import subprocess
 import sys
 import threading
@@ -12,7 +13,7 @@ import httpx
 import pyoxigraph
 import pytest
 
-from azkg.errors import DiskFullError, QueryError, StoreError
+from azkg.errors import DiskFullError, QueryError, RequestError, StoreError
 from azkg.settings import Paths
 from azkg.sparql.evaluation import evaluate
 from azkg.store.snapshots import (
@@ -229,3 +230,26 @@ def test_disk_full_is_recognised_in_both_spellings() -> None:
     error = store_failure(OSError(errno.ENOSPC, "full"), "publishing")
     assert isinstance(error, DiskFullError) and error.status == 507 and error.code == "disk_full"
     assert str(error).startswith("the disk holding the store is full") and "nothing was written" in str(error)
+
+
+def test_a_failed_update_frees_primary_before_the_rollback_copies_the_snapshot_over_it(tmp_path, monkeypatch):
+    """A Store left alive (held by the failed call's frame in the traceback) keeps RocksDB open on primary and
+    deletes its obsolete files there while the rollback writes the snapshot's copy into the same folder: the
+    next write then found primary corrupt (seen once in CI)."""
+    with writing(tmp_path / "s") as writer:
+        writer.publish()
+    alive_at_rollback = []
+    rollback = Writer.rollback
+
+    def counting(self: Writer) -> None:
+        self.close()
+        alive_at_rollback.append(sum(isinstance(o, pyoxigraph.Store) for o in gc.get_objects()))
+        rollback(self)
+
+    monkeypatch.setattr(Writer, "rollback", counting)
+    with pytest.raises(RequestError), writing(tmp_path / "s") as writer:
+        writer.update("DROP GRAPH <urn:none:g>")
+    assert alive_at_rollback == [0]
+    with writing(tmp_path / "s") as writer:  # primary is sound: the next write goes through
+        writer.update("INSERT DATA { <urn:x:s> <urn:x:p> <urn:x:o> }")
+        writer.publish()

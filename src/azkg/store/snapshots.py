@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -257,7 +258,13 @@ class Writer:
         relative IRIs in it are resolved against base_iri."""
         self._mark_dirty()
         try:
-            update(self.store, text, base_iri)
+            try:
+                update(self.store, text, base_iri)
+            except BaseException as err:
+                # the failed call's frame holds the Store; left in the traceback, it would keep RocksDB open
+                # (and deleting its files) while the rollback that follows copies the snapshot into primary
+                traceback.clear_frames(err.__traceback__)
+                raise
         except PermissionError:
             raise  # LOAD or SERVICE in a process without network: the caller says why
         except OSError as err:
