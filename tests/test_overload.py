@@ -21,7 +21,9 @@ from tests.server import Server, running_server, wait_until
 
 pytestmark = pytest.mark.serial  # times, CPU and kills: measured alone (scripts/test)
 
-LIGHT = "ASK { <https://w3id.org/azkg/id/sumgayit-industrial-park> ?p ?o }"
+PARK = "<https://w3id.org/azkg/id/sumgayit-industrial-park>"
+LIGHT = f"ASK {{ ?s ?p {PARK} }}"  # light, on a worker: the inline lane takes only patterns on a given subject
+INLINE = f"ASK {{ {PARK} ?p ?o }}"  # bounded by construction: answered in the HTTP process
 SOMEWHAT_LIGHT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?a ?d ?e }"  # tens of ms: light, not instant
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 JSON = "application/sparql-results+json"
@@ -98,6 +100,9 @@ def test_a_query_whose_time_limit_passes_while_it_waits_gets_503_without_running
         assert waited.status_code == 503 and "time limit" in waited.text
         assert seconds < 6, f"answered after {seconds:.1f} s: the limit was counted from getting a worker"
         assert metric(server, "queries_expired_waiting_total") == 1
+        looked_up = ask(client, server, INLINE, timeout="1")  # the lane needs no worker
+        assert looked_up.status_code == 200 and looked_up.json()["boolean"] is True
+        assert metric(server, "queries_inline_total") == 1
         assert runaway.result(timeout=60).status_code == 503
         assert metric(server, "query_timeouts_total") >= 1
 

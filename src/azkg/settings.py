@@ -175,6 +175,12 @@ class ServiceSettings:
         "the cache off.",
         _not_negative,
     )
+    inline_queries: bool = _setting(
+        True,
+        "Answer queries bounded by construction (one basic graph pattern, every triple pattern on a given "
+        "subject, within 1,024 matching triples) in the HTTP process, without the hop to a query worker; "
+        "anything else goes to the workers, which the time limit can stop.",
+    )
     heavy_query_seconds: float = _setting(
         0.5,
         "Seconds after which a running query counts as heavy, and its text is remembered as slow; heavy "

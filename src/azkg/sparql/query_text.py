@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
@@ -69,6 +69,9 @@ class QueryShape:
     uses_service: bool  # SERVICE, or LOAD in an update: both make the server fetch other URLs
     is_update: bool
     has_dataset: bool = False  # FROM or FROM NAMED: the query names its own dataset
+    # (kind, text, depth) of every token as the engine reads them, when the whole text was lexed and
+    # has no \\u escapes (whose two readings may differ); for further reading, such as azkg.sparql.anchored
+    tokens: tuple[tuple[str, str, int], ...] = field(default=(), compare=False, repr=False)
 
 
 def unescape_codepoints(text: str) -> str:
@@ -127,7 +130,9 @@ def scan(text: str, max_depth: int | None = None) -> QueryShape:
     if unescaped is text:
         return shape
     other = _scan(unescaped, max_depth)
-    return replace(shape, depth=max(shape.depth, other.depth), uses_service=shape.uses_service or other.uses_service)
+    return replace(
+        shape, depth=max(shape.depth, other.depth), uses_service=shape.uses_service or other.uses_service, tokens=()
+    )
 
 
 def _scan(text: str, max_depth: int | None) -> QueryShape:
@@ -135,10 +140,14 @@ def _scan(text: str, max_depth: int | None) -> QueryShape:
     form: str | None = None
     first_word: str | None = None
     service = dataset = False
-    for kind, value, depth in tokens(text):
+    lexed: list[tuple[str, str, int]] | None = []
+    for token in tokens(text):
+        kind, value, depth = token
         deepest = max(deepest, depth + (kind == "open"))
         if max_depth is not None and deepest > max_depth:
+            lexed = None
             break
+        lexed.append(token)  # type: ignore[union-attr]  # None only after the break
         if kind != "word":
             continue
         word = value.upper()
@@ -149,4 +158,4 @@ def _scan(text: str, max_depth: int | None) -> QueryShape:
         service = service or word == "SERVICE" or (word == "LOAD" and depth == 0)
         dataset = dataset or (word == "FROM" and depth == 0)
     is_update = first_word in UPDATES and form is None
-    return QueryShape(form, deepest, service, is_update, dataset)
+    return QueryShape(form, deepest, service, is_update, dataset, tuple(lexed or ()))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from azkg.errors import AzkgError
+from azkg.sparql.anchored import Anchor
 from azkg.sparql.evaluation import UNION, Dataset, Deadline, error_for
 
 
@@ -26,6 +27,7 @@ class Job:
     dataset: Dataset = UNION
     bindings: tuple[tuple[str, str], ...] = ()  # (variable, IRI): bound by pyoxigraph, never pasted into the text
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    anchors: tuple[Anchor, ...] | None = None  # set when its cost is bounded by construction (azkg.sparql.anchored)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from azkg.errors import QueryTimeoutError, WorkerLostError
 from azkg.store import worker as worker_module
+from azkg.store.inline import InlineLane
 from azkg.store.messages import LAST, Answer, Failed, Job, Ready
 from azkg.store.queueing import Scheduler, Ticket
 from azkg.store.snapshots import current_snapshot
@@ -84,8 +85,10 @@ class QueryPool:
         heavy_after: float = 0.5,
         allow_service: bool = False,
         telemetry: Telemetry | None = None,
+        inline: bool = False,
     ):
         self.store_dir, self.size = store_dir, size
+        self.inline = InlineLane(store_dir) if inline else None  # bounded queries, answered with no hop
         self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
         self.scheduler = Scheduler(
             size, max_waiting=max_waiting, heavy_after=heavy_after, start=self._send, drop=self._replace
@@ -127,6 +130,12 @@ class QueryPool:
         """The worker's messages for this job, up to its last; QueryTimeoutError past `job.deadline`
         (waiting included), TooManyRequestsError if the queue would not reach it in time. `light`: a
         look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
+        answered = self.inline.answer(job) if self.inline is not None else None
+        if answered is not None:
+            self.telemetry.answered_inline()
+            for message in answered:
+                yield message
+            return
         ticket = self.scheduler.ticket(job.query, client, light, job.deadline)
         ticket.job = job
         while True:

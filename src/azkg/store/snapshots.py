@@ -86,6 +86,22 @@ def open_reader(store_dir: Path) -> tuple[pyoxigraph.Store, Snapshot]:
         raise StoreError(f"{snapshot.path}: cannot open the store snapshot: {err}") from err
 
 
+class LiveReader:
+    """The live snapshot, read-only, reopened when CURRENT names a newer one (a look at its mtime per use)."""
+
+    def __init__(self, store_dir: Path):
+        self.dir = store_dir
+        self.stamp: int | None = None
+        self._store: pyoxigraph.Store | None = None
+
+    def store(self) -> pyoxigraph.Store:
+        stamp = os.stat(self.dir / CURRENT).st_mtime_ns
+        if self._store is None or stamp != self.stamp:
+            self._store, _ = open_reader(self.dir)
+            self.stamp = stamp
+        return self._store
+
+
 @contextmanager
 def exclusive(store_dir: Path) -> Iterator[None]:
     """Writers of one store folder take turns, across processes (several HTTP processes, or `azkg load`

@@ -107,6 +107,8 @@ class Telemetry:
         self.lost = Counter("workers_lost", "Workers that died under a query.", **metric)
         self.kills = Counter("worker_kills", "Workers the pool killed, by reason.", ["reason"], **metric)
         self.restarts = Counter("worker_restarts", "Workers started in place of a killed one.", **metric)
+        self.inline = Counter("queries_inline", "Queries bounded by construction, answered in the HTTP process "
+                              "without a worker (setting inline_queries).", **metric)
         self.cache = Counter("answer_cache_lookups", "Named look-ups answered from the answer cache (hit) or "
                              "run on a worker (miss).", ["result"], **metric)
         Gauge("http_process_info", "This HTTP process (with --processes N each reports its own figures).",
@@ -140,6 +142,9 @@ class Telemetry:
             self.restarts.inc()
         request_id = record.request_id if (record := _current.get()) else None  # None: no request (died idle)
         log.warning("worker_killed %s", logfmt(reason=reason, pid=pid, request_id=request_id))
+
+    def answered_inline(self) -> None:
+        self.inline.inc()
 
     def answer_cache_used(self, hit: bool) -> None:
         self.cache.labels("hit" if hit else "miss").inc()

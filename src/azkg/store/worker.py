@@ -14,7 +14,6 @@ available the worker refuses to start rather than run unconfined.
 
 from __future__ import annotations
 
-import os
 import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -25,7 +24,7 @@ from azkg.sparql.evaluation import error_of, evaluate
 from azkg.store.answering import ENGINE_ERRORS, send_results
 from azkg.store.messages import Failed, Job, Ready
 from azkg.store.sandbox import SandboxError, confine
-from azkg.store.snapshots import CURRENT, open_reader
+from azkg.store.snapshots import LiveReader
 
 
 def main(jobs: Connection, answers: Connection, store_dir: str, allow_service: bool = False) -> None:
@@ -39,7 +38,7 @@ def main(jobs: Connection, answers: Connection, store_dir: str, allow_service: b
             file=sys.stderr,
         )
         sys.exit(78)  # EX_CONFIG
-    reader = _Reader(Path(store_dir))
+    reader = LiveReader(Path(store_dir))
     answers.send(Ready())
     while True:
         try:
@@ -52,22 +51,6 @@ def main(jobs: Connection, answers: Connection, store_dir: str, allow_service: b
             _answer(answers, reader.store(), job)
         except (BrokenPipeError, OSError):
             return
-
-
-class _Reader:
-    """The live snapshot, reopened when CURRENT names a newer one."""
-
-    def __init__(self, store_dir: Path):
-        self.dir = store_dir
-        self.stamp: int | None = None
-        self._store: pyoxigraph.Store | None = None
-
-    def store(self) -> pyoxigraph.Store:
-        stamp = os.stat(self.dir / CURRENT).st_mtime_ns
-        if self._store is None or stamp != self.stamp:
-            self._store, _ = open_reader(self.dir)
-            self.stamp = stamp
-        return self._store
 
 
 def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:

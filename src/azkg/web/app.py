@@ -109,6 +109,7 @@ def _queries(paths: Paths, service: ServiceSettings, store: Path, telemetry: Tel
         heavy_after=service.heavy_query_seconds,
         allow_service=service.allow_service,
         telemetry=telemetry,
+        inline=service.inline_queries,
     )
 
 

@@ -18,7 +18,9 @@ from azkg.errors import (
     ServiceDisabledError,
     UnsupportedMediaTypeError,
 )
+from azkg.prefixes import PREFIXES
 from azkg.settings import ServiceSettings
+from azkg.sparql.anchored import anchors
 from azkg.sparql.evaluation import CLOCK, SERVICE_DISABLED, Dataset, Deadline
 from azkg.sparql.formats import (
     ASK_OFFER,
@@ -135,7 +137,8 @@ async def answer(
     dataset = Dataset(
         _iris(asked, "default-graph-uri"), _iris(asked, "named-graph-uri"), union_default_graph=not shape.has_dataset
     )
-    job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri)
+    bounded = anchors(shape.tokens, PREFIXES) if settings.inline_queries else None
+    job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri, anchors=bounded)
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
     key = await _cache_key(job, state)
     cached = state.sparql_answers.get(key) if key is not None else None
