@@ -16,5 +16,7 @@ app = FastAPI()
 @app.get("/sparql")
 def sparql(query: str) -> Response:
     results = store.query(query)
+    if isinstance(results, pyoxigraph.QueryTriples):  # CONSTRUCT, DESCRIBE
+        return Response(results.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES), media_type="application/n-triples")
     return Response(results.serialize(format=pyoxigraph.QueryResultsFormat.JSON),
                     media_type="application/sparql-results+json")
