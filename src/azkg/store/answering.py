@@ -39,7 +39,7 @@ def send_results(conn: Channel, results: Any, job: Job, term: Callable[[Any], An
         return
     if isinstance(results, pyoxigraph.QuerySolutions):
         variables = [v.value for v in results.variables]
-        rows: Iterator = ([solution[name] for name in variables] for solution in results)
+        rows: Iterator = map(list, results)  # a solution's values in the variables' order (by name: 6x slower)
         if term is not None:
             rows = ([term(value) for value in row] for row in rows)
         _stream(conn, job, rows, lambda items, link: write_solutions(variables, items, job.media_type, link))
