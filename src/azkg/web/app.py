@@ -19,7 +19,6 @@ from azkg import __version__
 from azkg.errors import AzkgError
 from azkg.settings import CHILD_SETTINGS, Paths, ServiceSettings, read_child_settings
 from azkg.store.pool import QueryPool
-from azkg.store.remote import RemoteStore
 from azkg.store.snapshots import ensure_store
 from azkg.store.telemetry import Telemetry, configure_logging
 from azkg.web.errors import RequestIdMiddleware, azkg_error_handler, http_error_handler, unexpected_error_handler
@@ -55,7 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         queries, source_sha256 = pool or _queries(paths, service, store, telemetry), None
-        if not isinstance(queries, RemoteStore):  # the embedded store: made ready, built if need be
+        if not service.remote:  # the embedded store: made ready, built if need be
             snapshot, rebuilt = ensure_store(store, paths.triples_file, paths.ontology_files)
             log.info("store %s: %d triples%s", store, snapshot.triples, " (rebuilt)" if rebuilt else "")
             telemetry.watch_pool(queries)
@@ -101,6 +100,8 @@ def _queries(paths: Paths, service: ServiceSettings, store: Path, telemetry: Tel
     """Who runs the queries: a remote store when store_url is set (the store folder then holds only the
     search index), else the embedded store's workers."""
     if service.remote:
+        from azkg.store.remote import RemoteStore  # only here: httpx costs a tenth of a second of every start-up
+
         return RemoteStore(service, telemetry)
     return QueryPool(
         store,

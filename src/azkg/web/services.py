@@ -8,17 +8,20 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
 from azkg.settings import Paths, ServiceSettings
 from azkg.store.pool import QueryPool
-from azkg.store.remote import RemoteStore
 from azkg.store.telemetry import Telemetry
 
-Queries = QueryPool | RemoteStore  # who runs the service's queries: the embedded store's workers, or a remote store
+if TYPE_CHECKING:  # imported where a remote store is made: its HTTP client costs a tenth of a second of start-up
+    from azkg.store.remote import RemoteStore
+
+# who runs the service's queries: the embedded store's workers, or a remote store
+Queries: TypeAlias = "QueryPool | RemoteStore"
 CACHED_BYTES = 64 << 20  # named-query answers kept per process (LRU), in bytes of answers
 CACHED_ANSWER_BYTES = 1 << 20  # a bigger answer is not kept
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -28,12 +28,14 @@ from azkg.errors import NotFoundError, StoreError
 from azkg.sparql.formats import GZIP, HTML, LISTING_OFFER
 from azkg.sparql.negotiation import negotiate
 from azkg.store.export import EXPORTS, Export, GzipWriter, export_of_file, write_export
-from azkg.store.remote import RemoteStore
 from azkg.store.snapshots import DATA_GRAPH, Snapshot, current_snapshot, open_reader
 from azkg.web.deps import ServicesDep
 from azkg.web.html import render
 from azkg.web.links import Links
 from azkg.web.services import Services
+
+if TYPE_CHECKING:  # made only over a remote store (azkg.web.app)
+    from azkg.store.remote import RemoteStore
 
 log = logging.getLogger("azkg.web")
 router = APIRouter(prefix="/dumps", tags=["dataset"])
@@ -156,12 +158,12 @@ def accepts_gzip(header: str | None) -> bool:
 async def _dump_store(services: Services) -> Path:
     """The store the dumps are written from: the embedded one, or a local copy of a remote store's
     graphs for its data version (fetched once per version, one fetch at a time)."""
-    queries = services.pool
-    if not isinstance(queries, RemoteStore):
+    if not services.service.remote:
         return services.store_dir
-    version = await queries.content_version()
+    remote = cast("RemoteStore", services.pool)
+    version = await remote.content_version()
     async with services.mirror_lock:
-        return await asyncio.to_thread(queries.mirror, services.store_dir / MIRROR_FOLDER, version)
+        return await asyncio.to_thread(remote.mirror, services.store_dir / MIRROR_FOLDER, version)
 
 
 def _live_snapshot(store_dir: Path) -> Snapshot:

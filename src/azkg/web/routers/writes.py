@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -21,13 +21,14 @@ from azkg.errors import ForbiddenError, NotFoundError, RequestError, Unauthorize
 from azkg.settings import ServiceSettings
 from azkg.sparql.formats import FORM, SPARQL_UPDATE, UPLOAD_OFFER
 from azkg.sparql.query_text import scan
-from azkg.store.remote import RemoteStore
 from azkg.web.deps import ServicesDep
 from azkg.web.graph_params import target_graph
-from azkg.web.remote_writes import remote_write
 from azkg.web.request_body import decode_params, only, read_body, utf8
 from azkg.web.services import Services
 from azkg.web.write_process import LOAD_DISABLED, DeleteJob, Job, UpdateJob, UploadJob, WriteLimits, run_write
+
+if TYPE_CHECKING:  # made only over a remote store (azkg.web.app)
+    from azkg.store.remote import RemoteStore
 
 router = APIRouter(tags=["writes"])
 
@@ -135,9 +136,11 @@ async def _write(services: Services, job: Job) -> bool:
     """Run one write in a confined child process, one at a time (the file lock serialises processes);
     over a remote store, pass it to the store."""
     settings = services.service
-    if isinstance(services.pool, RemoteStore):
+    if settings.remote:
+        from azkg.web.remote_writes import remote_write  # only over a remote store: rdflib and httpx cost start-up
+
         async with services.write_lock:
-            return await remote_write(services.pool, job)
+            return await remote_write(cast("RemoteStore", services.pool), job)
     limits = WriteLimits(services.store_dir, settings.write_memory_mb * 1024 * 1024,
                          settings.allow_service, services.source_sha256)
     async with services.write_lock:
