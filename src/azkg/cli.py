@@ -23,6 +23,7 @@ from azkg.sparql.evaluation import Deadline
 from azkg.sparql.formats import JSON_RESULTS, rdf_syntax, result_formats
 from azkg.sparql.query_text import scan
 from azkg.sparql.tables import render_table
+from azkg.store import children
 from azkg.store.export import EXPORTS, Export, GzipWriter, Output, export_named, write_export
 from azkg.store.messages import Job
 from azkg.store.pool import QueryPool
@@ -485,18 +486,21 @@ def _setting_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.pass_obj
 def serve(paths: Paths, store_dir: Path | None, host: str, port: int, **given: object) -> None:
     """Serve SPARQL over the store, built from data/triples.ttl on first start and when it changes."""
-    # imported here so that build, load and query do not pay for the web stack at start-up
-    import uvicorn
-
-    from azkg.web.app import asgi_app
-    from azkg.web.http_guard import configured
-
     try:
         service = ServiceSettings.from_environment(dict(os.environ), **given)
         if service.remote:  # a store down, refusing azkg or answering garbage: said now, in one line
             _check_remote(service)
     except AzkgError as err:
         _fail("serve", str(err))
+    if service.http_processes == 1 and not service.remote:  # the children's fork server boots beside the imports
+        children.preload("azkg.web.write_process")
+        children.start()
+    # imported here so that build, load and query do not pay for the web stack at start-up
+    import uvicorn
+
+    from azkg.web.app import asgi_app
+    from azkg.web.http_guard import configured
+
     logging.getLogger("azkg").setLevel(logging.INFO)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"azkg: open http://{shown}:{port}/ (SPARQL endpoint: http://{shown}:{port}/sparql)", err=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from azkg.errors import QueryTimeoutError, WorkerLostError
 from azkg.store import worker as worker_module
+from azkg.store.children import CONTEXT, preload
 from azkg.store.inline import InlineLane
 from azkg.store.messages import LAST, Answer, Failed, Job, Ready
 from azkg.store.queueing import Scheduler, Ticket
@@ -31,7 +32,7 @@ from azkg.store.snapshots import current_snapshot
 from azkg.store.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
-CONTEXT = multiprocessing.get_context("spawn")  # no inherited locks, sockets or pyoxigraph handles
+preload(worker_module.__name__)  # workers fork from the fork server with it imported (azkg.store.children)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 HEAVY_NICE = 10  # a worker running a heavy job yields the CPU to light queries and the HTTP process
 

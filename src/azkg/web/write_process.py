@@ -26,16 +26,13 @@ import pyoxigraph
 
 from azkg.errors import AzkgError, PayloadTooLargeError, RequestError, StoreError, WriteLostError, reported
 from azkg.sparql import evaluation
+from azkg.store.children import CONTEXT, preload
 from azkg.store.sandbox import confine
 from azkg.store.snapshots import store_failure, writing
 from azkg.web.update_dataset import with_dataset
 
 log = logging.getLogger(__name__)
-# A fork server is a fresh interpreter (started by exec, like spawn: it holds no lock, socket or store
-# of the service) with this module imported once; each write forks from it in ~10 ms instead of the
-# ~250 ms a spawned interpreter takes to import pyoxigraph.
-CONTEXT = multiprocessing.get_context("forkserver")
-CONTEXT.set_forkserver_preload([__name__])
+preload(__name__)  # each write forks from the fork server with this module imported (azkg.store.children)
 LOAD_DISABLED = "LOAD is disabled: the server sends no requests to other URLs (setting allow_service)"
 
 
