@@ -37,6 +37,8 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     ).encode()
 
 
+# made once: json.dumps with any non-default option builds a new encoder on every call, per row here
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 TRUNCATION_NOTICE = "sparql/truncated?max_rows={}"  # relative to /sparql's folder, so it works under any prefix
 
 
@@ -98,7 +100,7 @@ def _rdf(media_type: str) -> pyoxigraph.RdfFormat:
 def _json(variables: list[str], link: str | None):
     def row(values: list[object]) -> str:
         binding = {name: _json_term(term) for name, term in zip(variables, values, strict=True) if term is not None}
-        return json.dumps(binding, ensure_ascii=False)
+        return _ENCODE(binding)
 
     links = ',"link":' + json.dumps([link]) if link else ""
     head = '{"head":{"vars":' + json.dumps(variables) + links + '},"results":{"bindings":['
