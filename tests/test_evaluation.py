@@ -13,6 +13,7 @@ import pytest
 from azkg.errors import EvaluationError, QueryError, QueryTimeoutError, ServiceDisabledError
 from azkg.sparql.evaluation import DEFAULT_GRAPH, Dataset, Deadline, error_of, evaluate, take, update
 from azkg.store.messages import LAST, Chunk, Done, Failed, Head, Job, Whole
+from azkg.store.snapshots import LiveReader, writing
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "azkg"
 EX = "http://example.org/"
@@ -149,3 +150,39 @@ def test_a_job_carries_its_deadline_and_dataset():
     job = Job("ASK {}", "application/sparql-results+json", 10, Deadline.after(1.0), Dataset(("urn:g",)))
     again = pickle.loads(pickle.dumps(job))
     assert again == job and again.deadline.setting == "query_timeout"
+
+
+QUERIES_OVER_THE_UNION = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o",
+    "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+    f"ASK {{ <{EX}a> <{EX}p> 2 }}",
+]
+
+
+def _answers(store: pyoxigraph.Store, single_graph: bool) -> list:
+    found = []
+    for query in QUERIES_OVER_THE_UNION:
+        results = evaluate(store, query, single_graph=single_graph)
+        found.append(bool(results) if isinstance(results, pyoxigraph.QueryBoolean) else [list(r) for r in results])
+    return found
+
+
+def test_a_store_without_named_graphs_answers_the_same_read_as_its_default_graph(tmp_path: Path) -> None:
+    """The reader says when the live snapshot has no named graphs; the union is then read as the default graph,
+    with the same answers. Once a named graph exists, the union reads it too."""
+    store_dir = tmp_path / "store"
+    with writing(store_dir) as writer:
+        writer.update(f"INSERT DATA {{ <{EX}a> <{EX}p> 1, 2 . <{EX}b> <{EX}p> 3 }}")
+        writer.publish()
+    reader = LiveReader(store_dir)
+    store = reader.store()
+    assert reader.single_graph
+    assert _answers(store, single_graph=True) == _answers(store, single_graph=False)
+    with writing(store_dir) as writer:
+        writer.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}c> <{EX}p> 4 }} }}")
+        writer.publish()
+    store = reader.store()
+    assert not reader.single_graph
+    count = evaluate(store, QUERIES_OVER_THE_UNION[0], single_graph=reader.single_graph)
+    assert next(iter(count))["n"].value == "4"  # the named graph's triple counts too

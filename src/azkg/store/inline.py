@@ -47,7 +47,9 @@ class InlineLane:
             return None
         messages = _Collected()
         try:
-            results = evaluate(store, job.query, dataset=job.dataset, base_iri=job.base_iri)
+            results = evaluate(
+                store, job.query, dataset=job.dataset, base_iri=job.base_iri, single_graph=self.reader.single_graph
+            )
             send_results(messages, results, job)
         except ENGINE_ERRORS as err:
             messages.clear()

@@ -93,12 +93,14 @@ class LiveReader:
         self.dir = store_dir
         self.stamp: int | None = None
         self._store: pyoxigraph.Store | None = None
+        self.single_graph = False  # the live snapshot has no named graphs (azkg.sparql.evaluation.Dataset.options)
 
     def store(self) -> pyoxigraph.Store:
         stamp = os.stat(self.dir / CURRENT).st_mtime_ns
         if self._store is None or stamp != self.stamp:
             self._store, _ = open_reader(self.dir)
             self.stamp = stamp
+            self.single_graph = next(iter(self._store.named_graphs()), None) is None
         return self._store
 
 

@@ -48,15 +48,16 @@ def main(jobs: Connection, answers: Connection, store_dir: str, allow_service: b
         if job is None:
             return
         try:
-            _answer(answers, reader.store(), job)
+            _answer(answers, reader.store(), job, reader.single_graph)
         except (BrokenPipeError, OSError):
             return
 
 
-def _answer(conn: Connection, store: pyoxigraph.Store, job: Job) -> None:
+def _answer(conn: Connection, store: pyoxigraph.Store, job: Job, single_graph: bool = False) -> None:
     try:
         results = evaluate(
-            store, job.query, bindings=dict(job.bindings), dataset=job.dataset, base_iri=job.base_iri
+            store, job.query, bindings=dict(job.bindings), dataset=job.dataset, base_iri=job.base_iri,
+            single_graph=single_graph,
         )
         send_results(conn, results, job)
     except ENGINE_ERRORS as err:  # before the head: the answer is this error
