@@ -155,6 +155,20 @@ def test_a_huge_header_is_refused_at_once_and_light_queries_go_on(tmp_path: Path
     assert light and all(status == 200 for status in light), sorted(set(light))
 
 
+def test_headers_past_the_limit_are_refused_even_when_they_arrive_in_one_read(tmp_path: Path) -> None:
+    """The head whole in one write (the parser reads it in one go): still 431, and the app never runs it."""
+    with running_server(ROOT, tmp_path / "s", max_header_bytes="20000") as server:
+        port = int(server.base.rsplit(":", 1)[1])
+        for size, expected in ((30_000, b"HTTP/1.1 431"), (10_000, b"HTTP/1.1 200")):
+            head = (f"GET /sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {'a' * size}\r\n"
+                    "Connection: close\r\n\r\n").encode()
+            with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+                sock.sendall(head)
+                answer = sock.recv(100)
+            assert answer.startswith(expected), (size, answer)
+        assert metric(server, "queries_total") == 1  # only the one under the limit reached a worker
+
+
 def test_a_head_sent_too_slowly_is_refused(tmp_path: Path, client: httpx.Client) -> None:
     with running_server(ROOT, tmp_path / "s", header_timeout="1") as server:
         started = time.monotonic()

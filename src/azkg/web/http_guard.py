@@ -6,7 +6,9 @@ limit the client gets 431 or 408 and the connection is closed, before the app se
 uvicorn's h11 protocol has a size limit (h11_max_incomplete_event_size) but no time limit and is
 slower on light queries, so azkg keeps httptools and counts here: bytes received while a head is
 open, the URL aside (a long GET query is the app's to answer, with 414), checked after each chunk
-(so at most one socket read beyond the limit is buffered).
+(so at most one socket read beyond the limit is buffered), and the headers the parser hands over,
+counted before the app is called: a head that arrives whole in one read is parsed in that read, and
+only the second count sees it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class GuardedHttpTools(LongUrlProtocol):
         super().connection_made(transport)
         if not self.max_header_bytes or not self.header_timeout:
             self.max_header_bytes, self.header_timeout = _from_environment()
-        self._head_open, self._head_bytes, self._refused = True, 0, False
+        self._head_open, self._head_bytes, self._header_bytes, self._refused = True, 0, 0, False
         self._head_timer: asyncio.TimerHandle | None = None
         self._start_head_timer()  # a connection that sends nothing is closed too
 
@@ -61,14 +63,28 @@ class GuardedHttpTools(LongUrlProtocol):
         if self._head_timer is None:
             self._start_head_timer()
 
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_bytes += len(name) + len(value) + 4  # ": " and the line's end
+
     def on_headers_complete(self) -> None:
         self._head_open = False
         self._stop_head_timer()
+        if self._header_bytes > self.max_header_bytes:  # the app is not called: no request cycle starts
+            self._refuse(431, f"the request's headers are larger than {self.max_header_bytes} bytes "
+                              "(setting max_header_bytes)")
+            return
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:  # the rest of a refused request's read is still parsed
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
+        if self._refused:
+            return
         super().on_message_complete()
-        self._head_open, self._head_bytes = True, 0  # the next request's head, if the connection is kept
+        self._head_open, self._head_bytes, self._header_bytes = True, 0, 0  # the next request's head, if kept
 
     def _start_head_timer(self) -> None:
         self._head_timer = self.loop.call_later(self.header_timeout, self._head_too_slow)
