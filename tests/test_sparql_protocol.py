@@ -18,7 +18,7 @@ import pytest
 from rdflib import Graph
 
 from tests.conftest import ROOT
-from tests.server import Server, children, cpu_seconds, running_server, wait_until
+from tests.server import Server, cpu_seconds, descendants, running_server, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -327,7 +327,7 @@ def test_timeout_stops_the_query_and_the_server_goes_on(
     if request.node.callspec.params["backend"] != "embedded":
         pytest.skip("the query workers are the embedded store's; over a remote store the limit is tested by "
                     "test_remote_store.py::test_the_time_limit_is_azkgs_whatever_the_store_does")
-    workers_before = set(children(server.pid))
+    workers_before = set(descendants(server.pid))
     used_before = {pid: cpu_seconds(pid) for pid in workers_before}
     with concurrent.futures.ThreadPoolExecutor(1) as background:
         started = time.monotonic()
@@ -341,8 +341,8 @@ def test_timeout_stops_the_query_and_the_server_goes_on(
     assert response.status_code == 503
     assert "query_timeout" in response.text and "AZKG_QUERY_TIMEOUT" in response.text
     assert 1.5 < elapsed < 10, elapsed  # the limit is 2 s; generous bounds for a shared machine
-    replaced = wait_until(lambda: workers_before - set(children(server.pid)), 10)
-    after = set(children(server.pid))
+    replaced = wait_until(lambda: workers_before - set(descendants(server.pid)), 10)
+    after = set(descendants(server.pid))
     assert replaced and workers_before - after, "the worker that ran the query was not replaced"
     # the new worker spends CPU starting up; a runaway would go on spending it in every window
     assert wait_until(lambda: not _busy(after), 15), f"workers still burning CPU: {_busy(after)}"
@@ -368,10 +368,10 @@ def _busy(pids: set[int]) -> dict[int, float]:
 
 def test_answered_queries_keep_their_workers(server: Server, client: httpx.Client) -> None:
     """A worker is replaced only when its query is stopped, never after a normal answer."""
-    before = sorted(children(server.pid))
+    before = sorted(descendants(server.pid))
     for query in (RESIDENTS, "ASK {}", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5", "SELECT"):
         client.get(server.sparql, params={"query": query})
-    assert sorted(children(server.pid)) == before
+    assert sorted(descendants(server.pid)) == before
 
 
 @pytest.mark.serial
