@@ -90,6 +90,7 @@ class QueryPool:
     ):
         self.store_dir, self.size = store_dir, size
         self.inline = InlineLane(store_dir) if inline else None  # bounded queries, answered with no hop
+        self._on_workers = 0  # this process's jobs out to a worker (waiting for one included)
         self.allow_service = allow_service  # without it, each worker confines itself (no internet sockets)
         self.scheduler = Scheduler(
             size, max_waiting=max_waiting, heavy_after=heavy_after, start=self._send, drop=self._replace
@@ -131,34 +132,45 @@ class QueryPool:
         """The worker's messages for this job, up to its last; QueryTimeoutError past `job.deadline`
         (waiting included), TooManyRequestsError if the queue would not reach it in time. `light`: a
         look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
-        answered = self.inline.answer(job) if self.inline is not None else None
+        answered = self.inline.answer(job) if self.inline is not None and self._inline_now() else None
         if answered is not None:
             self.telemetry.answered_inline()
             for message in answered:
                 yield message
             return
-        ticket = self.scheduler.ticket(job.query, client, light, job.deadline)
-        ticket.job = job
-        while True:
-            worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
-            try:
-                if ticket.send_failed:
-                    raise WorkerLostError("the query worker stopped unexpectedly")
-                # not for the app's look-ups (spares them the read of the CPU time), nor for a job answered
-                # and given back already (the worker may be on another job)
-                if not ticket.light and worker.ticket is ticket:
-                    self.scheduler.watch(ticket, _Running(worker))
-                while True:
-                    message = await self._receive(ticket, job)
-                    ticket.answered = True
-                    yield message
-                    if isinstance(message, LAST):
-                        return
-            except _Preempted:
-                pass  # back to the heavy line, below
-            finally:
-                if not ticket.released:  # timed out, died, aborted, preempted or abandoned mid-answer
-                    self._done(ticket, worker, healthy=False)
+        self._on_workers += 1
+        try:
+            ticket = self.scheduler.ticket(job.query, client, light, job.deadline)
+            ticket.job = job
+            while True:
+                worker = await self.scheduler.acquire(ticket)  # the job was sent to it at the hand-over
+                try:
+                    if ticket.send_failed:
+                        raise WorkerLostError("the query worker stopped unexpectedly")
+                    # not for the app's look-ups (spares them the read of the CPU time), nor for a job answered
+                    # and given back already (the worker may be on another job)
+                    if not ticket.light and worker.ticket is ticket:
+                        self.scheduler.watch(ticket, _Running(worker))
+                    while True:
+                        message = await self._receive(ticket, job)
+                        ticket.answered = True
+                        yield message
+                        if isinstance(message, LAST):
+                            return
+                except _Preempted:
+                    pass  # back to the heavy line, below
+                finally:
+                    if not ticket.released:  # timed out, died, aborted, preempted or abandoned mid-answer
+                        self._done(ticket, worker, healthy=False)
+        finally:
+            self._on_workers -= 1
+
+    def _inline_now(self) -> bool:
+        """The inline lane saves the hop but keeps the work on this process's one core (measured: faster
+        alone, slower when busy, docs/benchmarks.md). It answers when no other job is out to a worker (a
+        lone request, whose latency counts), or when heavy jobs hold the workers and none is free (it
+        would wait behind them); a process busy with light jobs spreads them over the workers' cores."""
+        return self._on_workers == 0 or (not self.scheduler.idle and self.scheduler.heavy_running > 0)
 
     @staticmethod
     def _send(ticket: Ticket, worker: _Worker) -> None:
