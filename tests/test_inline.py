@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from azkg.prefixes import PREFIXES
+from azkg.settings import SERVICE_SETTINGS
 from azkg.sparql.anchored import RDF_TYPE, Anchor, anchors
 from azkg.sparql.evaluation import Dataset, Deadline
 from azkg.sparql.query_text import scan
 from azkg.store import worker
-from azkg.store.inline import InlineLane, work
+from azkg.store.inline import WORK_BUDGET, InlineLane, work
 from azkg.store.messages import Job, Whole
 from azkg.store.snapshots import writing
 from tests.conftest import ROOT
@@ -160,6 +161,11 @@ def test_no_explosive_query_takes_the_lane(store_dir: Path) -> None:
             assert found is not None and not any(p.startswith("?s") or p.endswith("* ?o") for p in chosen), query
             assert work(store, found, 10**9) <= lane.budget, query
     assert answered > 0  # the test reaches the lane at all
+
+
+def test_the_setting_states_the_lanes_budget() -> None:
+    help_text = next(s.help for s in SERVICE_SETTINGS if s.name == "inline_queries")
+    assert f"{WORK_BUDGET:,} matching triples" in help_text
 
 
 def test_a_query_that_names_its_dataset_goes_to_the_workers(store_dir: Path) -> None:

@@ -129,9 +129,10 @@ class QueryPool:
         return len(self._all)
 
     async def run(self, job: Job, *, client: str = "", light: bool = False) -> AsyncIterator[Answer]:
-        """The worker's messages for this job, up to its last; QueryTimeoutError past `job.deadline`
-        (waiting included), TooManyRequestsError if the queue would not reach it in time. `light`: a
-        look-up of the app's own, never classed heavy; `client`: whom the per-client turns are for."""
+        """The job's messages, up to its last, from the inline lane (a bounded query, see `_inline_now`) or
+        a worker; QueryTimeoutError past `job.deadline` (waiting included), TooManyRequestsError if the
+        queue would not reach it in time. `light`: a look-up of the app's own, never classed heavy;
+        `client`: whom the per-client turns are for."""
         answered = self.inline.answer(job) if self.inline is not None and self._inline_now() else None
         if answered is not None:
             self.telemetry.answered_inline()

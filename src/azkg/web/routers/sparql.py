@@ -137,7 +137,7 @@ async def answer(
     dataset = Dataset(
         _iris(asked, "default-graph-uri"), _iris(asked, "named-graph-uri"), union_default_graph=not shape.has_dataset
     )
-    bounded = anchors(shape.tokens, PREFIXES) if settings.inline_queries else None
+    bounded = anchors(shape.tokens, PREFIXES) if settings.inline_queries and not settings.remote else None
     job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri, anchors=bounded)
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
     key = await _cache_key(job, state)
