@@ -17,6 +17,7 @@ from azkg.sparql.query_text import scan
 from azkg.store import worker
 from azkg.store.inline import WORK_BUDGET, InlineLane, work
 from azkg.store.messages import Job, Whole
+from azkg.store.pool import QueryPool
 from azkg.store.snapshots import writing
 from tests.conftest import ROOT
 from tests.in_process import InProcess, in_process
@@ -198,3 +199,15 @@ class _Sent:
 
     def send(self, message: object) -> None:
         self.sent.append(message)
+
+
+def test_the_lane_answers_a_lone_request_or_one_that_would_wait_behind_heavy_jobs(store_dir: Path) -> None:
+    """The pool's choice (no workers started: only its counts are read)."""
+    pool = QueryPool(store_dir, 2, inline=True)
+    assert pool._inline_now()  # nothing else out to a worker
+    pool._on_workers, pool.scheduler.idle = 1, [object()]
+    assert not pool._inline_now()  # busy, and a worker is free: spread the work
+    pool.scheduler.idle = []
+    assert not pool._inline_now()  # every worker busy with light jobs: wait for one
+    pool.scheduler.heavy_running = 1
+    assert pool._inline_now()  # heavy jobs hold them: do not wait behind them

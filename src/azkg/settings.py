@@ -178,8 +178,9 @@ class ServiceSettings:
     inline_queries: bool = _setting(
         True,
         "Answer queries bounded by construction (one basic graph pattern, every triple pattern on a given "
-        "subject, within 1,024 matching triples) in the HTTP process, without the hop to a query worker; "
-        "anything else goes to the workers, which the time limit can stop.",
+        "subject, within 1,024 matching triples) in the HTTP process, without the hop to a query worker, when "
+        "no other query is out to a worker or heavy ones hold them all; anything else goes to the workers, "
+        "which the time limit can stop.",
     )
     heavy_query_seconds: float = _setting(
         0.5,

@@ -1,8 +1,8 @@
 """Which queries are bounded by construction: the test for the inline lane (azkg.store.inline).
 
 A query passes when it is one basic graph pattern whose every triple pattern has a given subject (an
-IRI), and nothing else: no paths, no FILTER, OPTIONAL, UNION,
-GRAPH, subqueries, VALUES, BIND, aggregates, ORDER BY, FROM or SERVICE. Its evaluation then reads, per
+IRI), and nothing else: no paths, no FILTER, OPTIONAL, UNION, GRAPH, subqueries, VALUES, BIND,
+aggregates, ORDER BY, FROM or SERVICE. Its evaluation then reads, per
 pattern, at most the triples of that subject (and predicate, when given), so the store can bound the
 work before running it: the product of those counts. Anything the test does not understand fails it,
 so the classifier errs towards the killable workers. It reads the tokens the depth check made

@@ -51,8 +51,7 @@ class InlineLane:
                 store, job.query, dataset=job.dataset, base_iri=job.base_iri, single_graph=self.reader.single_graph
             )
             send_results(messages, results, job)
-        except ENGINE_ERRORS as err:
-            messages.clear()
+        except ENGINE_ERRORS as err:  # raised before any message (send_results sends later errors itself)
             messages.send(Failed.of(error_of(err)))
         return messages
 

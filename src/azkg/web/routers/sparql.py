@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph
 from fastapi import APIRouter, Request
@@ -137,8 +137,7 @@ async def answer(
     dataset = Dataset(
         _iris(asked, "default-graph-uri"), _iris(asked, "named-graph-uri"), union_default_graph=not shape.has_dataset
     )
-    bounded = anchors(shape.tokens, PREFIXES) if settings.inline_queries and not settings.remote else None
-    job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri, anchors=bounded)
+    job = Job(asked.query, media_type, max_rows, deadline, dataset, base_iri=settings.base_iri)
     content_type = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
     key = await _cache_key(job, state)
     cached = state.sparql_answers.get(key) if key is not None else None
@@ -147,6 +146,8 @@ async def answer(
     if cached is not None:
         kept, etag = cached
         return _whole(kept, etag, content_type, max_rows, if_none_match)
+    if settings.inline_queries and not settings.remote:  # classified only now: a cached answer needs none of it
+        job = replace(job, anchors=anchors(shape.tokens, PREFIXES))
     messages = pool.run(job, client=client)
     first = await first_message(messages)
     if isinstance(first, Whole):
